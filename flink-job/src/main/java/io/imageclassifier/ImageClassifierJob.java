@@ -1,0 +1,1 @@
+package io.imageclassifier; public class ImageClassifierJob { public static void main(String[] a){} }
