@@ -45,6 +45,24 @@ class AccuracyTest {
     }
 
     @Test
+    void batchGivesTheSameResultsAsSingleImages() throws Exception {
+        List<byte[]> images = List.of(read("images/photos/chelsea.png"), read("images/photos/coffee.png"),
+                read("images/photos/camera.png"));
+        List<float[]> tensors = new java.util.ArrayList<>();
+        for (byte[] b : images) {
+            tensors.add(classifier.decodeAndPreprocess(b));
+        }
+        List<ClassificationResult> batch = classifier.classifyBatch(tensors);
+        assertThat(batch).hasSize(3);
+        for (int i = 0; i < images.size(); i++) {
+            ClassificationResult single = classifier.classify(images.get(i));
+            assertThat(batch.get(i).labelIndex()).isEqualTo(single.labelIndex());
+            assertThat(batch.get(i).score()).isCloseTo(single.score(), org.assertj.core.api.Assertions.within(1e-4));
+        }
+        assertThat(batch.get(1).label()).isEqualTo("espresso");
+    }
+
+    @Test
     void devSetTop1IsAtLeast78Percent() throws Exception {
         Path dir = SharedData.dir().resolve("images/imagenet-dev");
         List<String> lines = Files.readAllLines(dir.resolve("manifest.tsv"));
@@ -75,6 +93,10 @@ class AccuracyTest {
     }
 
     private static ClassificationResult classify(String relative) throws IOException, ImageRejectedException {
-        return classifier.classify(Files.readAllBytes(SharedData.dir().resolve(relative)));
+        return classifier.classify(read(relative));
+    }
+
+    private static byte[] read(String relative) throws IOException {
+        return Files.readAllBytes(SharedData.dir().resolve(relative));
     }
 }
