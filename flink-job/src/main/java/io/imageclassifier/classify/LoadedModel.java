@@ -75,7 +75,7 @@ public final class LoadedModel {
             throw new ModelLoadException("cannot load model " + location + ": " + e.getMessage(), e);
         }
 
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtEnvironments.get();
         OrtSession session = null;
         ExecutionProvider used = ExecutionProvider.CPU;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
