@@ -1,6 +1,8 @@
 package io.imageclassifier.classify;
 
+import io.imageclassifier.config.ModelSettings;
 import java.io.Serializable;
+import java.util.Locale;
 
 /**
  * Which model to run and how: everything a task needs to obtain its classifier in {@code open()}.
@@ -51,6 +53,13 @@ public record ModelConfig(
         if (limits == null) {
             throw new IllegalArgumentException("limits must be set");
         }
+    }
+
+    /** The classifier's view of the job's validated model settings. */
+    public static ModelConfig from(ModelSettings settings) {
+        return new ModelConfig(settings.model(), settings.labels(), null, settings.topK(), settings.intraOpThreads(),
+                ExecutionProvider.valueOf(settings.executionProvider().toUpperCase(Locale.ROOT)),
+                new ImageLimits(settings.maxImageBytes(), settings.maxImagePixels()));
     }
 
     /** Defaults for everything but the model and the fallback labels. */
