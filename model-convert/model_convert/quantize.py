@@ -32,7 +32,7 @@ def quantize_int8(
 ) -> Path:
     """Static QDQ quantization: uint8 activations, int8 weights (per channel), MinMax calibration.
 
-    The fp32 model is first run through ``quant_pre_process`` (shape inference
+    The fp32 model is first run through ``quant_pre_process`` (ONNX shape inference
     and graph optimization), as ONNX Runtime recommends.
     """
     from onnxruntime.quantization import (
@@ -53,7 +53,7 @@ def quantize_int8(
     tmp = Path(tempfile.mkdtemp(prefix="model-convert-q-"))
     try:
         prep = tmp / "prep.onnx"
-        quant_pre_process(str(fp32_path), str(prep), skip_symbolic_shape=False)
+        quant_pre_process(str(fp32_path), str(prep), skip_symbolic_shape=True)
         int8_path.parent.mkdir(parents=True, exist_ok=True)
         quantize_static(
             str(prep),
