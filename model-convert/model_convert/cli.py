@@ -41,7 +41,9 @@ def _scale(text: str) -> float:
     return float(text)
 
 
-def _optional_fraction(text: str) -> float | None:
+def _optional_fraction(text: str) -> float | str | None:
+    if text.lower() == "auto":
+        return "auto"
     return None if text.lower() in ("none", "off") else float(text)
 
 
@@ -95,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--quantize", choices=["int8"], help="also write model.int8.onnx (static QDQ)")
     q.add_argument("--calibration-images", type=Path, help="image folder for calibration")
     q.add_argument("--calibration-count", type=int, default=32)
-    q.add_argument("--int8-min-cosine", type=float, default=0.95, help="floor for the smallest int8-vs-fp32 cosine similarity")
-    q.add_argument("--int8-min-top1", type=_optional_fraction, default=None, help="floor for int8-vs-fp32 top-1 agreement on images (default 0.95; 'none' for random weights)")
+    q.add_argument("--int8-min-cosine", type=float, default=0.93, help="floor for the smallest int8-vs-fp32 cosine similarity")
+    q.add_argument("--int8-min-top1", type=_optional_fraction, default="auto", help="floor for int8-vs-fp32 top-1 agreement on images; 'none' to only report it (auto: 0.95, none for --weights none)")
     c.add_argument("--upload", metavar="GS_URI", help="upload the results under this gs:// prefix")
 
     r = sub.add_parser(
@@ -234,7 +236,7 @@ def cmd_convert(a: argparse.Namespace) -> int:
 
     # 5. quantize
     if a.quantize == "int8":
-        from .preprocess import list_images
+        from .preprocess import batch_from_files, list_images
         from .quantize import quantize_int8
         from .verify import image_subset, verification_inputs, verify_int8
 
@@ -245,12 +247,16 @@ def cmd_convert(a: argparse.Namespace) -> int:
         int8_sidecar = replace(sidecar, model_name=model_name + "-int8")
         written += [int8_path, write_sidecar(int8_path, int8_sidecar)]
         if a.verify:
-            eval_dir = a.verify_images or a.calibration_images
-            eval_images = image_subset(eval_dir, a.verify_max_images, exclude=calib)
+            holdout = image_subset(a.calibration_images, a.verify_max_images, exclude=calib)
+            inputs = verification_inputs(spec, a.random_samples, (), a.seed)
+            if holdout:
+                inputs.append(("calibration-holdout", batch_from_files(holdout, spec)))
+            if a.verify_images:
+                images = image_subset(a.verify_images, a.verify_max_images, exclude=calib)
+                inputs += verification_inputs(spec, 0, images, a.seed)
             min_top1 = a.int8_min_top1
-            if min_top1 is None and not random_weights:
-                min_top1 = 0.95
-            inputs = verification_inputs(spec, a.random_samples, eval_images, a.seed)
+            if min_top1 == "auto":
+                min_top1 = None if random_weights else 0.95
             rep = verify_int8(onnx_path, int8_path, inputs, a.int8_min_cosine, min_top1)
             for line in rep.checks:
                 _log(line)
