@@ -290,6 +290,7 @@ def cmd_reference(a: argparse.Namespace) -> int:
         else:
             target = a.out / reference_file_name(img)
         target.parent.mkdir(parents=True, exist_ok=True)
+        res["image_path"] = Path(os.path.relpath(img.resolve(), target.parent.resolve())).as_posix()
         target.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
         top = res["top_k"][0]
         _log(f"{img.name}: top-1 {top['index']} {top['label']!r} p={top['probability']:.4f} -> {target}")

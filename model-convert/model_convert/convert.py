@@ -101,13 +101,18 @@ def _keras_source(model: Any, kind: str, checksum: str, name: str, preset: str |
     return SourceModel(kind, fn, shape, checksum, name, preset, [model])
 
 
-def calibrate_batchnorm(model: Any, seed: int = 0, n: int = 8) -> None:
-    """Set every BatchNormalization's moving statistics from one random batch.
+def calibrate_random_model(model: Any, seed: int = 0, n: int = 16) -> None:
+    """Data-dependent initialisation of a random-weight model, on one batch of
+    uniform random inputs in [-1, 1] (deterministic for a seed).
 
-    A freshly initialised MobileNetV2 (moving mean 0, variance 1) shrinks its
-    activations layer after layer, so its logits are ~1e-10 and every parity
-    check passes trivially. Using the batch statistics of random inputs in
-    [-1, 1] keeps activations at unit scale, like a trained network.
+    * Every BatchNormalization gets the batch's statistics as its moving mean
+      and variance. A freshly initialised MobileNetV2 (moving mean 0, variance
+      1) shrinks its activations layer after layer, so its logits are ~1e-10
+      and every parity check would pass trivially.
+    * A final Dense layer gets the bias that centres its outputs over the
+      batch. Otherwise the (all positive) pooled features make one class win
+      for almost every image, and a cross-language test could not tell inputs
+      apart.
     """
     import keras
 
@@ -120,6 +125,11 @@ def calibrate_batchnorm(model: Any, seed: int = 0, n: int = 8) -> None:
     model(x, training=True)
     for bn, m in zip(bns, saved):
         bn.momentum = m
+    last = model.layers[-1]
+    if isinstance(last, keras.layers.Dense) and last.use_bias:
+        features = keras.Model(model.inputs, last.input)(x, training=False)
+        kernel, _ = last.get_weights()
+        last.set_weights([kernel, -(np.asarray(features).mean(axis=0) @ kernel)])
 
 
 def _all_layers(model: Any) -> list[Any]:
@@ -139,7 +149,7 @@ def build_keras_app(
     logits: bool = True,
 ) -> Any:
     """Build a Keras application. With ``weights=None`` the weights are random
-    (fixed ``seed``) and BatchNorm statistics are calibrated on random inputs."""
+    (fixed ``seed``), made realistic by :func:`calibrate_random_model`."""
     import keras
 
     if name not in KERAS_APPS:
@@ -157,7 +167,7 @@ def build_keras_app(
     keras.utils.set_random_seed(seed)
     model = getattr(keras.applications, name)(**kwargs)
     if weights is None:
-        calibrate_batchnorm(model, seed=seed)
+        calibrate_random_model(model, seed=seed)
     return model
 
 

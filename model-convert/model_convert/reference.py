@@ -65,6 +65,10 @@ def reference(model_path: str | Path, image_path: str | Path, top_k: int = 5) ->
             }
             for r, i in enumerate(order)
         ],
+        "top1_margin": {
+            "score": float(out[order[0]] - out[order[1]]) if len(order) > 1 else None,
+            "probability": float(probs[order[0]] - probs[order[1]]) if len(order) > 1 else None,
+        },
         "scores": [float(v) for v in out],
         "probabilities": [float(v) for v in probs],
     }
