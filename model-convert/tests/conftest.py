@@ -11,11 +11,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from model_convert.cli import main, shared_dir  # noqa: E402
 
-# Measured int8-vs-fp32 cosine on the random-weight MobileNetV2 (alpha 1.0, seed 0),
-# 32 imagenet-dev calibration images, 32 other imagenet-dev images + 4 random tensors:
-# smallest per-sample cosine 0.951, mean 0.970 (top-1 agreement ~50 %: random logits
-# are nearly tied). The floor leaves a margin for other CPUs.
-INT8_COSINE_FLOOR = 0.93
+# Measured int8-vs-fp32 logits cosine on the random-weight MobileNetV2 (alpha 1.0, seed 0,
+# BatchNorm statistics and classifier bias initialised from random inputs), 32 imagenet-dev
+# calibration images, evaluated on 32 other imagenet-dev images: smallest per-image cosine
+# 0.61, mean 0.78 (top-1 agreement ~20-30 %: random logits are nearly tied, and the centred
+# logits carry only the image-dependent part). Floors leave a margin for other CPUs.
+INT8_COSINE_FLOOR = 0.5
+INT8_COSINE_MEAN_FLOOR = 0.7
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conftest import INT8_COSINE_FLOOR
+from conftest import INT8_COSINE_FLOOR, INT8_COSINE_MEAN_FLOOR
 from model_convert.sidecar import read_sidecar
 from model_convert.verify import ort_session
 
@@ -21,8 +21,10 @@ def test_int8_similarity(converted_saved_model: Path) -> None:
     holdout = comps["calibration-holdout"]
     assert holdout["n"] == 32  # imagenet-dev images not used for calibration
     assert comps["images"]["n"] == 6  # the photos given with --verify-images
+    assert "random" not in comps  # random tensors are outside the calibrated ranges
     for c in comps.values():
         assert c["cosine_min"] >= INT8_COSINE_FLOOR
+        assert c["cosine_mean"] >= INT8_COSINE_MEAN_FLOOR
     # Random weights: logits nearly tied, so top-1 agreement is only reported, not asserted.
     assert 0.0 <= holdout["top1_agreement"] <= 1.0
 
