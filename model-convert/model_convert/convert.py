@@ -127,7 +127,7 @@ def calibrate_random_model(model: Any, seed: int = 0, n: int = 16) -> None:
         bn.momentum = m
     last = model.layers[-1]
     if isinstance(last, keras.layers.Dense) and last.use_bias:
-        features = keras.Model(model.inputs, last.input)(x, training=False)
+        features = keras.Model(model.inputs[0], last.input)(x, training=False)
         kernel, _ = last.get_weights()
         last.set_weights([kernel, -(np.asarray(features).mean(axis=0) @ kernel)])
 
@@ -174,7 +174,15 @@ def build_keras_app(
 def load_keras_app(
     name: str, weights: str | None, alpha: float = 1.0, input_size: int = 224, seed: int = 0
 ) -> SourceModel:
-    model = build_keras_app(name, weights, alpha, input_size, seed)
+    try:
+        model = build_keras_app(name, weights, alpha, input_size, seed)
+    except Exception as e:  # keras.utils.get_file raises a bare Exception on fetch failures
+        if weights is None or "fetch failure" not in str(e):
+            raise
+        raise SystemExit(
+            f"could not get {weights} weights for {name} ({e}); this machine may not reach "
+            "the Keras weight download: put the file in ~/.keras/models/ or use --weights none"
+        ) from e
     preset, takes_alpha = KERAS_APPS[name]
     model_name = name.lower()
     if takes_alpha and alpha != 1.0:
