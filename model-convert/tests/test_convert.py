@@ -85,7 +85,7 @@ def test_keras_file_fp32(random_model: dict[str, Path], tmp_path: Path) -> None:
 
 def test_softmax_nchw_model_and_failing_tolerance(tmp_path: Path) -> None:
     """A small channels-first model ending in softmax: layout NCHW, output_kind probabilities;
-    an impossible tolerance makes the conversion fail."""
+    an impossible tolerance makes the conversion fail (exit 1)."""
     import keras
 
     keras.utils.set_random_seed(1)
@@ -109,6 +109,7 @@ def test_softmax_nchw_model_and_failing_tolerance(tmp_path: Path) -> None:
     assert sc["mean"] == [0.485, 0.456, 0.406]
     assert (out_dir / "labels.txt").read_text().splitlines()[4] == "e"
 
-    assert main(args + ["--tolerance", "0"]) in (0, 1)  # may be bit-exact; must not crash
+    assert main(args + ["--tolerance", "-1"]) == 1  # an impossible tolerance fails the conversion
+    assert json.loads((out_dir / "conversion-report.json").read_text())["passed"] is False
     with pytest.raises(SystemExit):
         main(["convert", str(src), "--out", str(out_dir), "--labels", "imagenet"])  # 1000 != 5
