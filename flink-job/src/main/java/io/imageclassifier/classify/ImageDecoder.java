@@ -5,8 +5,10 @@ import io.imageclassifier.record.DeadLetterReason;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
@@ -32,6 +34,8 @@ import javax.imageio.stream.ImageInputStream;
 public final class ImageDecoder {
 
     private final ImageLimits limits;
+    /** One reader per format, reused: creating a JPEG reader allocates native decoder state. */
+    private final Map<ImageReaderSpi, ImageReader> readers = new IdentityHashMap<>();
 
     public ImageDecoder(ImageLimits limits) {
         this.limits = limits;
@@ -59,11 +63,24 @@ public final class ImageDecoder {
                 throw new ImageRejectedException(DeadLetterReason.UNSUPPORTED_FORMAT,
                         "no image decoder recognises the data (starts with " + hexPrefix(bytes) + ")");
             }
-            ImageReader reader = ImageReaders.create(spi);
+            ImageReader reader = readers.get(spi);
+            if (reader == null) {
+                reader = spi.createReaderInstance();
+                readers.put(spi, reader);
+            }
+            boolean ok = false;
             try {
-                return read(reader, in, bytes, spec);
+                RgbImage img = read(reader, in, bytes, spec);
+                ok = true;
+                return img;
             } finally {
-                reader.dispose();
+                if (ok) {
+                    reader.reset(); // drops input and listeners; the reader is reused for the next image
+                } else {
+                    // After a failure the reader's (native) state is suspect: start afresh next time.
+                    readers.remove(spi);
+                    reader.dispose();
+                }
             }
         } catch (IOException e) {
             // Only the stream's close can get here; the data itself is in memory.

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
 import javax.imageio.spi.IIORegistry;
 import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.spi.ServiceRegistry;
@@ -48,7 +47,13 @@ final class ImageReaders {
     static ImageReaderSpi providerFor(ImageInputStream in) throws IOException {
         for (ImageReaderSpi spi : PROVIDERS) {
             in.seek(0);
-            if (spi.canDecodeInput(in)) {
+            boolean claims;
+            try {
+                claims = spi.canDecodeInput(in);
+            } catch (IOException e) {
+                claims = false; // some probes read past the end of very short input (EOFException)
+            }
+            if (claims) {
                 in.seek(0);
                 return spi;
             }
@@ -82,10 +87,5 @@ final class ImageReaders {
         List<ImageReaderSpi> ordered = new ArrayList<>();
         registry.getServiceProviders(ImageReaderSpi.class, true).forEachRemaining(ordered::add);
         return List.copyOf(ordered);
-    }
-
-    /** A new reader from {@code spi}. */
-    static ImageReader create(ImageReaderSpi spi) throws IOException {
-        return spi.createReaderInstance();
     }
 }

@@ -154,10 +154,10 @@ class ImageDecoderTest {
         assertThat(allocated).as("bytes allocated").isLessThan(16L << 20); // the image would be 1.2 GB
     }
 
-    @Test
-    void rejectsTextNamedJpgAsUnsupportedFormat() {
-        assertRejected("this is not an image, just text in a file named cat.jpg\n".getBytes(StandardCharsets.UTF_8),
-                DeadLetterReason.UNSUPPORTED_FORMAT);
+    @ParameterizedTest
+    @ValueSource(strings = {"this is not an image, just text in a file named cat.jpg\n", "hi", "x"})
+    void rejectsTextNamedJpgAsUnsupportedFormat(String text) {
+        assertRejected(text.getBytes(StandardCharsets.UTF_8), DeadLetterReason.UNSUPPORTED_FORMAT);
     }
 
     @Test
@@ -170,6 +170,28 @@ class ImageDecoderTest {
     void rejectsCorruptPng() throws Exception {
         byte[] png = TestImages.write(TestImages.quadrants(64, 64, BufferedImage.TYPE_3BYTE_BGR), "png");
         assertRejected(Arrays.copyOf(png, 60), DeadLetterReason.DECODE_ERROR);
+    }
+
+    @Test
+    void keepsDecodingAfterARejectedImageAndAcrossFormats() throws Exception {
+        BufferedImage src = TestImages.quadrants(32, 24, BufferedImage.TYPE_3BYTE_BGR);
+        byte[] jpeg = TestImages.jpeg(src, false);
+        byte[] png = TestImages.write(src, "png");
+        assertQuadrants(decoder.decode(jpeg), 32, 24, 12);
+        assertRejected(Arrays.copyOf(jpeg, jpeg.length / 2), DeadLetterReason.DECODE_ERROR);
+        assertQuadrants(decoder.decode(jpeg), 32, 24, 12);
+        assertQuadrants(decoder.decode(png), 32, 24, 0);
+        assertQuadrants(decoder.decode(jpeg), 32, 24, 12);
+    }
+
+    @Test
+    void subsamplesLargeImagesWhenASpecAllowsIt() throws Exception {
+        BufferedImage src = TestImages.quadrants(1200, 800, BufferedImage.TYPE_3BYTE_BGR);
+        byte[] png = TestImages.write(src, "png");
+        // Shorter side 800 / 256 -> every 3rd pixel: ceil((1200 - 1) / 3) x ceil((800 - 1) / 3).
+        RgbImage img = decoder.decode(png, PreprocessSpec.defaults());
+        assertQuadrants(img, 400, 267, 0);
+        assertThat(decoder.decode(png).width()).isEqualTo(1200);
     }
 
     private void assertRejected(byte[] bytes, DeadLetterReason reason) {
