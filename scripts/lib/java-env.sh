@@ -46,3 +46,24 @@ ensure_job_built() {
   fi
   job_classpath="$job_jar:$(cat "$classpath_file")"
 }
+
+# Compiles main and test classes if any source is newer than the last build, resolves the test
+# classpath, and sets test_classpath (test classes, classes, every dependency incl. test scope):
+# for tools that live in the test sources, such as the benchmark.
+ensure_test_classes_built() {
+  local module stamp cp_file
+  module="$repo_root/flink-job"
+  stamp="$module/target/test-classes.stamp"
+  cp_file="$module/target/test-classpath.txt"
+  if [[ ! -f "$stamp" || -n "$(find "$module/src" "$module/pom.xml" "$repo_root/pom.xml" -newer "$stamp" -type f -print -quit)" ]]; then
+    echo "==> Compiling main and test classes: mvn test-compile" >&2
+    (cd "$repo_root" && mvn -B -q test-compile -pl flink-job -am) >&2
+    touch "$stamp"
+  fi
+  if [[ ! -f "$cp_file" || "$module/pom.xml" -nt "$cp_file" || "$repo_root/pom.xml" -nt "$cp_file" ]]; then
+    echo "==> Resolving the test classpath" >&2
+    (cd "$repo_root" && mvn -B -q dependency:build-classpath -pl flink-job \
+      -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file") >&2
+  fi
+  test_classpath="$module/target/test-classes:$module/target/classes:$(cat "$cp_file")"
+}

@@ -50,8 +50,11 @@ public final class ImageClassifierJob {
         env.execute("image-classifier");
     }
 
-    /** Checkpointing and parallelism, the same whichever environment runs the job. */
-    static void configure(StreamExecutionEnvironment env, JobConfig config) {
+    /**
+     * Checkpointing and parallelism, the same whichever environment runs the job (public for
+     * harnesses that run the job graph on an environment of their own, such as the benchmark).
+     */
+    public static void configure(StreamExecutionEnvironment env, JobConfig config) {
         if (config.runtime().parallelism() > 0) {
             env.setParallelism(config.runtime().parallelism());
         }

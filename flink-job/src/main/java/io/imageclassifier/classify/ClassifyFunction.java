@@ -10,6 +10,8 @@ import io.imageclassifier.sink.DeadLetterOutput;
 import java.util.Locale;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -19,16 +21,24 @@ import org.apache.flink.util.Collector;
  * chained after dedupe and fetch. Anything that is not a confident prediction (a failed fetch, an
  * undecodable or oversized image, a score under the threshold) goes to the dead-letter output.
  *
- * <p>Metrics: {@code <operator>.imagesClassified}, {@code <operator>.imagesRejected}.
+ * <p>Metrics (on the {@code classify} operator's group): {@code imagesClassified},
+ * {@code imagesRejected}, and the histogram {@value #METRIC_SOURCE_TO_PREDICTION_MILLIS}: for each
+ * prediction, the wall-clock milliseconds from the source first seeing the object
+ * ({@link ObjectRef#seenAtMillis()}) to the prediction leaving this operator for the sinks, over the
+ * last {@value #LATENCY_WINDOW} predictions of the subtask. Across machines it includes their clock
+ * skew.
  */
 public final class ClassifyFunction extends KeyedProcessFunction<String, FetchResult, Prediction> {
     private static final long serialVersionUID = 1L;
     static final String STAGE = "classify";
+    public static final String METRIC_SOURCE_TO_PREDICTION_MILLIS = "sourceToPredictionMillis";
+    static final int LATENCY_WINDOW = 10_000;
 
     private final ModelSettings settings;
     private transient ImageClassifier classifier;
     private transient Counter classified;
     private transient Counter rejected;
+    private transient Histogram latency;
 
     public ClassifyFunction(ModelSettings settings) {
         this.settings = settings;
@@ -39,6 +49,8 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
         classifier = ImageClassifier.open(ModelConfig.from(settings));
         classified = getRuntimeContext().getMetricGroup().counter("imagesClassified");
         rejected = getRuntimeContext().getMetricGroup().counter("imagesRejected");
+        latency = getRuntimeContext().getMetricGroup().histogram(METRIC_SOURCE_TO_PREDICTION_MILLIS,
+                new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
     }
 
     @Override
@@ -62,7 +74,9 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
             return;
         }
         classified.inc();
-        out.collect(toPrediction(ref, result));
+        Prediction prediction = toPrediction(ref, result);
+        latency.update(Math.max(0, prediction.eventTimeMillis() - ref.seenAtMillis()));
+        out.collect(prediction);
     }
 
     @Override

@@ -1,0 +1,122 @@
+package io.imageclassifier.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Runs the {@code job} phase: lays out an input folder holding the set's files {@code repeats}
+ * times (hard links under {@code r000/}, {@code r001/}, ...: different names, so dedupe lets each
+ * through), then runs {@link JobRun} in a child JVM with the parent's classpath and JVM flags and
+ * parses its result line.
+ */
+final class JobPhase {
+
+    /** What one job run measured; see {@link JobRun}. */
+    record Result(int rows, int deadLetters, long firstRowMillis, long lastRowMillis, long wallMillis, long p50Millis,
+            long p99Millis, long vmHwmKb) {
+
+        /** Steady-state images/s: rows between the first and the last row written. */
+        double imagesPerSecond() {
+            return rows < 2 || lastRowMillis <= firstRowMillis ? 0 : (rows - 1) * 1000.0 / (lastRowMillis - firstRowMillis);
+        }
+    }
+
+    private final Path workDir;
+    private final Path sharedDir;
+    private final String heap;
+    private final List<String> extraJobFlags;
+
+    JobPhase(Path workDir, Path sharedDir, String heap, List<String> extraJobFlags) {
+        this.workDir = workDir;
+        this.sharedDir = sharedDir;
+        this.heap = heap;
+        this.extraJobFlags = extraJobFlags;
+    }
+
+    /** The set's files {@code repeats} times under {@code workDir/job-input/<set>-x<repeats>}. */
+    Path input(ImageSet set, int repeats) throws IOException {
+        Path dir = workDir.resolve("job-input").resolve(set.name() + "-" + set.files().size() + "x" + repeats);
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        Path tmp = workDir.resolve("job-input").resolve("." + dir.getFileName());
+        deleteTree(tmp);
+        Path first = tmp.resolve("r000");
+        Files.createDirectories(first);
+        for (Path f : set.files()) {
+            Files.copy(f, first.resolve(f.getFileName()));
+        }
+        for (int r = 1; r < repeats; r++) {
+            Path copy = Files.createDirectories(tmp.resolve(String.format("r%03d", r)));
+            for (Path f : set.files()) {
+                Path src = first.resolve(f.getFileName());
+                try {
+                    Files.createLink(copy.resolve(f.getFileName()), src);
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    Files.copy(src, copy.resolve(f.getFileName()));
+                }
+            }
+        }
+        Files.move(tmp, dir);
+        return dir;
+    }
+
+    /** Runs the job over {@code input} at {@code parallelism} in a child JVM. */
+    Result run(Path input, int parallelism, String label) throws IOException, InterruptedException {
+        Path out = workDir.resolve("job-output").resolve(label);
+        deleteTree(out);
+        Path log = workDir.resolve("logs").resolve("job-" + label + ".log");
+        Files.createDirectories(log.getParent());
+
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx" + heap);
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("-Dlog4j") || a.startsWith("-Djava.util.logging")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JobRun.class.getName(),
+                sharedDir.toString(), Integer.toString(parallelism),
+                "--input-dir", input.toString(), "--output-dir", out.toString(), "--once",
+                "--parallelism", Integer.toString(parallelism), "--no-console"));
+        cmd.addAll(extraJobFlags);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int rc = p.waitFor();
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        String result = lines.stream().filter(l -> l.startsWith("JOB ")).reduce((a, b) -> b).orElse(null);
+        if (rc != 0 || result == null) {
+            int from = Math.max(0, lines.size() - 40);
+            throw new IllegalStateException("job run " + label + " failed (exit " + rc + "); last lines of " + log
+                    + ":\n" + String.join("\n", lines.subList(from, lines.size())));
+        }
+        Map<String, Long> v = new HashMap<>();
+        for (String kv : result.substring(4).trim().split(" ")) {
+            String[] parts = kv.split("=", 2);
+            v.put(parts[0], Long.parseLong(parts[1]));
+        }
+        return new Result(v.get("rows").intValue(), v.get("deadLetters").intValue(), v.get("firstRowMillis"),
+                v.get("lastRowMillis"), v.get("wallMillis"), v.get("p50Millis"), v.get("p99Millis"), v.get("vmHwmKb"));
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.imageclassifier.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.imageclassifier.ClassifierPipeline;
+import io.imageclassifier.ImageClassifierJob;
+import io.imageclassifier.config.JobConfig;
+import io.imageclassifier.config.JobConfigParser;
+import io.imageclassifier.testing.JsonRows;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The benchmark's {@code job} phase, run in a JVM of its own so that its peak RSS is the job's:
+ * the real job graph ({@link ClassifierPipeline}: local source with {@code --once}, dedupe, file
+ * read, classify, JSON sink) on an in-process MiniCluster with one TaskManager of {@code P} slots.
+ *
+ * <p>Usage: {@code JobRun SHARED_DIR PARALLELISM JOB_FLAGS...}. Prints one line
+ * {@code JOB rows=.. deadLetters=.. firstRowMillis=.. lastRowMillis=.. wallMillis=.. p50Millis=..
+ * p99Millis=.. latencySamples=.. vmHwmKb=..}: the rows' first and last {@code event_time}, the
+ * per-image latency quantiles from the classify operator's source-to-prediction histogram, and
+ * {@code VmHWM} (peak resident set) from {@code /proc/self/status}.
+ */
+public final class JobRun {
+
+    private JobRun() {}
+
+    public static void main(String[] args) throws Exception {
+        String sharedDir = args[0];
+        int parallelism = Integer.parseInt(args[1]);
+        String[] flags = Arrays.copyOfRange(args, 2, args.length);
+        JobConfig config = JobConfigParser.parse(flags, Map.of("SHARED_DIR", sharedDir)).config();
+
+        Configuration conf = new Configuration();
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
+        conf.setString("metrics.reporter.bench.factory.class", LatencyReporter.Factory.class.getName());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        ImageClassifierJob.configure(env, config);
+        ClassifierPipeline.build(env, config);
+
+        long start = System.currentTimeMillis();
+        env.execute("bench");
+        long wall = System.currentTimeMillis() - start;
+
+        Path out = Path.of(config.output().outputDir());
+        List<JsonNode> rows = JsonRows.read(out.resolve("predictions"));
+        int deadLetters = JsonRows.read(out.resolve("dead-letter")).size();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (JsonNode r : rows) {
+            long t = r.get("event_time").asLong();
+            first = Math.min(first, t);
+            last = Math.max(last, t);
+        }
+        List<Long> samples = new ArrayList<>();
+        for (Histogram h : LatencyReporter.histograms()) {
+            for (long v : h.getStatistics().getValues()) {
+                samples.add(v);
+            }
+        }
+        long[] lat = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf(Locale.ROOT,
+                "JOB rows=%d deadLetters=%d firstRowMillis=%d lastRowMillis=%d wallMillis=%d p50Millis=%d "
+                        + "p99Millis=%d latencySamples=%d vmHwmKb=%d%n",
+                rows.size(), deadLetters, first, last, wall, quantile(lat, 0.50), quantile(lat, 0.99), lat.length,
+                vmHwmKb());
+        System.exit(0); // ONNX Runtime and Flink leave non-daemon threads behind
+    }
+
+    /** Nearest-rank quantile of sorted values; -1 when there are none. */
+    static long quantile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return -1;
+        }
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /** Peak resident set size of this process in KiB ({@code VmHWM}), -1 where /proc is not available. */
+    static long vmHwmKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux
+        }
+        return -1;
+    }
+}

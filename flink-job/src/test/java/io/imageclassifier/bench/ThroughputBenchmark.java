@@ -1,0 +1,219 @@
+package io.imageclassifier.bench;
+
+import io.imageclassifier.classify.ImageClassifier;
+import io.imageclassifier.classify.LoadedModel;
+import io.imageclassifier.classify.ModelConfig;
+import io.imageclassifier.classify.ModelFetcher;
+import io.imageclassifier.classify.SharedModelRegistry;
+import io.imageclassifier.config.JobConfigParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The throughput benchmark behind {@code scripts/bench.sh}. For each image set it measures, on this
+ * machine: {@code baseline} (the straightforward {@link BaselineClassifier}) and {@code bare} (the
+ * project's {@link ImageClassifier}, as the job uses it) as images/s of {@code T} threads sharing
+ * one session in a tight loop; {@code job}, the real job graph over the same files (see
+ * {@link JobRun}); top-1 on the labelled set; and peak RSS of the job at parallelism 1 and T. It
+ * ends with one {@code RESULT <figure> <set> <value>} line per figure. {@code --help} lists the
+ * options.
+ */
+public final class ThroughputBenchmark {
+
+    private ThroughputBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        BenchOptions o = BenchOptions.parse(args);
+        if (o == null) {
+            System.out.print(BenchOptions.HELP);
+            return;
+        }
+        Files.createDirectories(o.workDir());
+        Report report = new Report();
+        report.header(o);
+
+        ModelConfig modelConfig = ModelConfig.from(JobConfigParser.parse(
+                        new String[] {"--input-dir", ".", "--no-console"}, Map.of("SHARED_DIR", o.sharedDir().toString()))
+                .config().model());
+        SharedModelRegistry registry = SharedModelRegistry.jvmWide();
+        JobPhase jobs = new JobPhase(o.workDir(), o.sharedDir(), o.jobHeap(), o.jobFlags());
+
+        try (SharedModelRegistry.Lease lease = registry.acquire(modelConfig, ModelFetcher.local())) {
+            LoadedModel model = lease.model();
+            LoopBench.WorkerFactory baseline = () -> {
+                BaselineClassifier c = new BaselineClassifier(model.environment(), model.session(),
+                        model.spec().inputName());
+                return c::classify;
+            };
+            LoopBench.WorkerFactory bare = () -> {
+                ImageClassifier c = ImageClassifier.open(modelConfig, ModelFetcher.local(), registry);
+                return b -> c.classify(b).labelIndex();
+            };
+            for (String setName : o.sets()) {
+                ImageSet set = load(setName, o);
+                report.set(set);
+                measureSet(set, o, baseline, bare, jobs, report);
+            }
+        }
+        report.footer();
+        System.exit(0); // ONNX Runtime leaves non-daemon threads behind
+    }
+
+    private static ImageSet load(String name, BenchOptions o) throws Exception {
+        return switch (name) {
+            case "dev" -> ImageSet.dev(o.sharedDir().resolve("images/imagenet-dev"), o.limit(200));
+            case "camera" -> {
+                System.out.printf("  camera set: %s%n", o.workDir().resolve("images"));
+                yield ImageSet.unlabelled("camera", CameraSet.ensure(o.sharedDir().resolve("images/photos"),
+                        o.workDir().resolve("images"), o.limit(12)));
+            }
+            default -> throw new IllegalArgumentException("unknown set '" + name + "' (dev, camera)");
+        };
+    }
+
+    private static void measureSet(ImageSet set, BenchOptions o, LoopBench.WorkerFactory baseline,
+            LoopBench.WorkerFactory bare, JobPhase jobs, Report report) throws Exception {
+        // One pass each: accuracy (and agreement), and JIT warm-up.
+        int[] basePred = LoopBench.predictions(baseline, set.bytes());
+        int[] barePred = LoopBench.predictions(bare, set.bytes());
+        report.accuracy(set, basePred, barePred);
+
+        List<Double> baseRuns = new ArrayList<>();
+        List<Double> bareRuns = new ArrayList<>();
+        for (int r = 0; r < o.reps(); r++) { // interleaved, so drifting load hits both alike
+            baseRuns.add(LoopBench.imagesPerSecond(baseline, set.bytes(), o.threads(), o.warmupMillis(),
+                    o.measureMillis(), o.minCompletions()));
+            bareRuns.add(LoopBench.imagesPerSecond(bare, set.bytes(), o.threads(), o.warmupMillis(),
+                    o.measureMillis(), o.minCompletions()));
+            report.progress(set.name(), "baseline", baseRuns);
+            report.progress(set.name(), "bare", bareRuns);
+        }
+        double bareIps = Report.median(bareRuns);
+
+        int images = (int) Math.max(set.files().size(), Math.round(bareIps * o.jobSeconds()));
+        int repeats = (images + set.files().size() - 1) / set.files().size();
+        Path input = jobs.input(set, repeats);
+        int expected = repeats * set.files().size();
+        List<JobPhase.Result> jobRuns = new ArrayList<>();
+        for (int r = 0; r < o.jobReps(); r++) {
+            JobPhase.Result j = jobs.run(input, o.threads(), set.name() + "-p" + o.threads() + "-" + r);
+            check(j, expected);
+            jobRuns.add(j);
+            report.job(set.name(), o.threads(), j);
+        }
+        JobPhase.Result p1 = null;
+        if (o.threads() != 1 && o.rssAtOne()) {
+            p1 = jobs.run(input, 1, set.name() + "-p1");
+            check(p1, expected);
+            report.job(set.name(), 1, p1);
+        }
+        report.summary(set, o.threads(), baseRuns, bareRuns, jobRuns, p1, expected);
+    }
+
+    private static void check(JobPhase.Result j, int expected) {
+        if (j.rows() + j.deadLetters() != expected || j.deadLetters() != 0) {
+            throw new IllegalStateException("the job wrote " + j.rows() + " rows and " + j.deadLetters()
+                    + " dead letters for " + expected + " images");
+        }
+    }
+
+    /** Command-line options; see {@link #HELP}. */
+    record BenchOptions(List<String> sets, int limit, int threads, double seconds, int reps, int jobReps,
+            double jobSeconds, boolean rssAtOne, boolean smoke, Path workDir, Path sharedDir, String jobHeap,
+            List<String> jobFlags) {
+
+        static final String HELP = """
+                Usage: ThroughputBenchmark [options] [-- job flags]
+                  --sets LIST        image sets, comma-separated: dev, camera (default: dev,camera)
+                  --limit N          at most N images per set (default: all 200 dev, 12 camera)
+                  --threads T        loop threads and job parallelism (default: available cores)
+                  --seconds S        measurement window of each loop run (default: 5)
+                  --reps R           loop runs per figure, median reported (default: 3)
+                  --job-reps R       job runs at parallelism T, median reported (default: 2)
+                  --job-seconds S    size the job input to about S seconds of bare work (default: 10)
+                  --no-rss-at-1      skip the extra job run at parallelism 1 (peak RSS)
+                  --smoke            a few images, short windows, one run each: checks the harness works
+                  --work-dir DIR     generated images, job inputs, outputs, logs (default: target/bench)
+                  --shared-dir DIR   shared data (default: $SHARED_DIR, else ../shared)
+                  --job-heap SIZE    -Xmx of the job's JVM (default: 2g)
+                  -- FLAGS           passed on to the job (e.g. -- --intra-op-threads 2)
+                """;
+
+        long warmupMillis() {
+            return smoke ? 300 : 2000;
+        }
+
+        long measureMillis() {
+            return (long) (seconds * 1000);
+        }
+
+        int minCompletions() {
+            return smoke ? 2 : LoopBench.MIN_COMPLETIONS;
+        }
+
+        int limit(int all) {
+            return limit > 0 ? Math.min(limit, all) : all;
+        }
+
+        static BenchOptions parse(String[] args) {
+            List<String> sets = List.of("dev", "camera");
+            int limit = 0;
+            int threads = Runtime.getRuntime().availableProcessors();
+            double seconds = 5;
+            int reps = 3;
+            int jobReps = 2;
+            double jobSeconds = 10;
+            boolean rssAtOne = true;
+            boolean smoke = false;
+            Path workDir = Path.of("target", "bench");
+            String env = System.getenv("SHARED_DIR");
+            Path shared = Path.of(env != null && !env.isBlank() ? env : "../shared");
+            String heap = "2g";
+            List<String> jobFlags = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "-h", "--help" -> { return null; }
+                    case "--sets" -> sets = Arrays.asList(args[++i].split(","));
+                    case "--limit" -> limit = Integer.parseInt(args[++i]);
+                    case "--threads" -> threads = Integer.parseInt(args[++i]);
+                    case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                    case "--reps" -> reps = Integer.parseInt(args[++i]);
+                    case "--job-reps" -> jobReps = Integer.parseInt(args[++i]);
+                    case "--job-seconds" -> jobSeconds = Double.parseDouble(args[++i]);
+                    case "--no-rss-at-1" -> rssAtOne = false;
+                    case "--smoke" -> smoke = true;
+                    case "--work-dir" -> workDir = Path.of(args[++i]);
+                    case "--shared-dir" -> shared = Path.of(args[++i]);
+                    case "--job-heap" -> heap = args[++i];
+                    case "--" -> {
+                        jobFlags.addAll(Arrays.asList(args).subList(i + 1, args.length));
+                        i = args.length;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + a + " (--help lists them)");
+                }
+            }
+            if (smoke) {
+                limit = limit > 0 ? limit : 3;
+                seconds = Math.min(seconds, 0.5);
+                reps = 1;
+                jobReps = 1;
+                jobSeconds = 0;
+            }
+            if (threads < 1 || reps < 1 || jobReps < 1) {
+                throw new IllegalArgumentException("--threads, --reps and --job-reps must be >= 1");
+            }
+            return new BenchOptions(sets, limit, threads, seconds, reps, jobReps, jobSeconds, rssAtOne, smoke,
+                    workDir.toAbsolutePath().normalize(), shared.toAbsolutePath().normalize(), heap, List.copyOf(jobFlags));
+        }
+    }
+
+    static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Throughput benchmark: baseline vs the project's classifier vs the whole job, per image set.
+set -euo pipefail
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib/java-env.sh disable=SC1091
+source "$script_dir/lib/java-env.sh"
+
+usage() {
+  cat <<USAGE
+Usage: scripts/bench.sh [--sets dev,camera] [--limit N] [--threads T] [--smoke] [OPTIONS] [-- JOB FLAGS]
+
+Measures, on this machine and for each image set, images per second of
+  baseline  ImageIO decode + Graphics2D bilinear resize/crop + one ONNX Runtime run per image,
+            in a tight loop of T threads sharing one session (the straightforward implementation);
+  bare      the same loop with the project's own classifier (decode, preprocess, inference);
+  job       the real job graph (local source, --once, JSON sink, parallelism T) on an in-process
+            Flink, steady state from the first to the last row written, with per-image latency
+            (file seen -> prediction) and peak RSS at parallelism 1 and T (child JVMs);
+then the ratios bare/baseline and job/bare and top-1 on the labelled set. The last lines are
+machine-readable: RESULT <figure> <set> <value>.
+
+Sets: dev (\$SHARED_DIR/images/imagenet-dev, ~0.2 MP JPEGs, labelled) and camera (12 MP JPEGs
+generated once from \$SHARED_DIR/images/photos into flink-job/target/bench/images).
+A full run takes about 5 minutes on 2 cores; --smoke (a few images, one short run each, no
+thresholds) takes about one.
+
+Options (defaults in brackets):
+  --sets LIST       dev,camera                  --limit N        images per set [all: 200 / 12]
+  --threads T       loop threads = job parallelism [cores]
+  --seconds S       loop measurement window [5]  --reps R         loop runs, median [3]
+  --job-reps R      job runs, median [2]         --job-seconds S  job input ~S s of bare work [10]
+  --no-rss-at-1     skip the parallelism-1 job run
+  --work-dir DIR    [flink-job/target/bench]     --job-heap SIZE  job JVM -Xmx [2g]
+  --smoke           quick check that the harness works; its numbers mean nothing
+  -- FLAGS          job flags for the job runs, e.g. -- --intra-op-threads 2
+
+Environment: SHARED_DIR (default: ../shared next to the repository).
+USAGE
+}
+
+for arg in "$@"; do
+  case "$arg" in
+    -h|--help) usage; exit 0 ;;
+    --) break ;;
+  esac
+done
+
+cd "$repo_root"
+export SHARED_DIR="${SHARED_DIR:-$repo_root/../shared}"
+if [[ ! -f "$SHARED_DIR/models/mobilenetv2-12-int8.onnx" ]]; then
+  echo "error: shared data not found at $SHARED_DIR (set SHARED_DIR)" >&2
+  exit 2
+fi
+
+ensure_test_classes_built
+echo "==> Benchmark (model and images from $SHARED_DIR; work files in flink-job/target/bench)"
+exec java "${java_opts[@]}" -Xmx3g -cp "$test_classpath" io.imageclassifier.bench.ThroughputBenchmark \
+  --work-dir "$repo_root/flink-job/target/bench" --shared-dir "$SHARED_DIR" "$@"
