@@ -35,7 +35,11 @@ Options (defaults in brackets):
   --smoke           quick check that the harness works; its numbers mean nothing
   -- FLAGS          job flags for the job runs, e.g. -- --intra-op-threads 2
 
-Environment: SHARED_DIR (default: ../shared next to the repository).
+JPEGs are decoded with TurboJPEG where /usr/share/java/turbojpeg.jar is installed
+(apt-get install libturbojpeg-java libturbojpeg0-dev), else with ImageIO; TURBOJPEG_JAR= (empty)
+benchmarks without it. The output says which.
+
+Environment: SHARED_DIR (default: ../shared next to the repository), TURBOJPEG_JAR.
 USAGE
 }
 

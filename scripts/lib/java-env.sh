@@ -26,6 +26,15 @@ java_opts=(
   "-Dlog4j.configurationFile=$repo_root/scripts/log4j2-local.properties"
 )
 
+# TurboJPEG's Java API (apt-get install libturbojpeg-java libturbojpeg0-dev) is not on Maven Central:
+# where installed it goes on the classpath and the classifier decodes JPEGs with it (DCT-domain
+# scaling of large images); elsewhere ImageIO decodes them. TURBOJPEG_JAR= (empty) leaves it off.
+turbojpeg_jar="${TURBOJPEG_JAR-/usr/share/java/turbojpeg.jar}"
+optional_classpath=""
+if [[ -n "$turbojpeg_jar" && -f "$turbojpeg_jar" ]]; then
+  optional_classpath=":$turbojpeg_jar"
+fi
+
 # Builds the shaded jar if it is missing or older than any source, and resolves Flink's classpath.
 ensure_job_built() {
   local stale
@@ -44,7 +53,7 @@ ensure_job_built() {
     (cd "$repo_root" && mvn -B -q dependency:build-classpath -pl flink-job \
       -Dmdep.includeScope=provided -Dmdep.outputFile="$classpath_file") >&2
   fi
-  job_classpath="$job_jar:$(cat "$classpath_file")"
+  job_classpath="$job_jar:$(cat "$classpath_file")$optional_classpath"
 }
 
 # Compiles main and test classes if any source is newer than the last build, resolves the test
@@ -65,5 +74,5 @@ ensure_test_classes_built() {
     (cd "$repo_root" && mvn -B -q dependency:build-classpath -pl flink-job \
       -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file") >&2
   fi
-  test_classpath="$module/target/test-classes:$module/target/classes:$(cat "$cp_file")"
+  test_classpath="$module/target/test-classes:$module/target/classes:$(cat "$cp_file")$optional_classpath"
 }

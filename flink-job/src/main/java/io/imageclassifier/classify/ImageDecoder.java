@@ -26,8 +26,10 @@ import javax.imageio.stream.ImageInputStream;
  * (which ImageIO would otherwise return as a partly grey image), is {@code DECODE_ERROR}.
  *
  * <p>When a {@link PreprocessSpec} is given and the image is at least twice the resolution the
- * resize will sample from, it is decoded with source subsampling (every s-th pixel, starting at
- * the centre of each s x s block) to save memory and conversion time.
+ * resize will sample from, it is decoded at reduced resolution: JPEGs, where {@link TurboJpeg} is
+ * available, at 1/2, 1/4 or 1/8 scale in the DCT domain (each output pixel an average of its
+ * block); other images, and JPEGs without TurboJPEG, with ImageIO's source subsampling (every
+ * s-th pixel, starting at the centre of each s x s block) to save memory and conversion time.
  *
  * <p>Not thread-safe; use one per task.
  */
@@ -36,9 +38,16 @@ public final class ImageDecoder {
     private final ImageLimits limits;
     /** One reader per format, reused: creating a JPEG reader allocates native decoder state. */
     private final Map<ImageReaderSpi, ImageReader> readers = new IdentityHashMap<>();
+    /** JPEGs go here first when TurboJPEG is available. */
+    private final TurboJpeg turbo = new TurboJpeg();
 
     public ImageDecoder(ImageLimits limits) {
         this.limits = limits;
+    }
+
+    /** Whether JPEGs are decoded with TurboJPEG (else ImageIO); see {@link TurboJpeg}. */
+    public static boolean usesTurboJpeg() {
+        return TurboJpeg.available();
     }
 
     /** Decodes at full resolution. */
@@ -56,6 +65,12 @@ public final class ImageDecoder {
         if (bytes.length > limits.maxBytes()) {
             throw new ImageRejectedException(DeadLetterReason.TOO_LARGE,
                     "image is " + bytes.length + " bytes, above the limit of " + limits.maxBytes());
+        }
+        if (isJpeg(bytes)) {
+            RgbImage img = turbo.decode(bytes, spec, limits);
+            if (img != null) {
+                return img.oriented(ExifOrientation.ofJpeg(bytes));
+            }
         }
         try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
             ImageReaderSpi spi = ImageReaders.providerFor(in);
@@ -133,6 +148,11 @@ public final class ImageDecoder {
     private static ImageRejectedException decodeError(String format, String what, Exception e) {
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new ImageRejectedException(DeadLetterReason.DECODE_ERROR, format + ": " + what + ": " + msg, e);
+    }
+
+    /** Starts with a JPEG SOI marker followed by another marker. */
+    private static boolean isJpeg(byte[] b) {
+        return b.length > 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8 && (b[2] & 0xff) == 0xff;
     }
 
     private static String formatName(ImageReader reader) {

@@ -6,7 +6,8 @@
  * <ul>
  *   <li>{@link io.imageclassifier.classify.ImageDecoder}: limits checked before decoding, every
  *       supported format to an {@link io.imageclassifier.classify.RgbImage} (EXIF orientation applied,
- *       alpha composited on white, large images decoded subsampled).
+ *       alpha composited on white, large images decoded at reduced scale: JPEGs in the DCT domain
+ *       with {@link io.imageclassifier.classify.TurboJpeg} where it is installed).
  *   <li>{@link io.imageclassifier.classify.Preprocessor}: resize/crop/normalise/layout into the tensor
  *       as a {@link io.imageclassifier.classify.PreprocessSpec} (the model's JSON sidecar) says.
  *   <li>{@link io.imageclassifier.classify.SharedModelRegistry}: one ONNX Runtime session per model

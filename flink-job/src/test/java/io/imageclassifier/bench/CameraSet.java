@@ -34,9 +34,9 @@ final class CameraSet {
     static final int LONG_SIDE = 4000;
     static final int SHORT_SIDE = 3000;
     static final float QUALITY = 0.90f;
-    static final double NOISE_SIGMA = 6.0;
+    static final double NOISE_SIGMA = 8.0;
     /** Part of the cache folder's name: change it when the recipe changes. */
-    static final String VERSION = "4000x3000-q90-noise6-v1";
+    static final String VERSION = "4000x3000-q90-noise8-v1";
 
     private CameraSet() {}
 
