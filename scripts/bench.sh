@@ -22,14 +22,14 @@ machine-readable: RESULT <figure> <set> <value>.
 
 Sets: dev (\$SHARED_DIR/images/imagenet-dev, ~0.2 MP JPEGs, labelled) and camera (12 MP JPEGs
 generated once from \$SHARED_DIR/images/photos into flink-job/target/bench/images).
-A full run takes about 5 minutes on 2 cores; --smoke (a few images, one short run each, no
+A full run takes about 10 minutes on 2 cores; --smoke (a few images, one short run each, no
 thresholds) takes about one.
 
 Options (defaults in brackets):
   --sets LIST       dev,camera                  --limit N        images per set [all: 200 / 12]
   --threads T       loop threads = job parallelism [cores]
   --seconds S       loop measurement window [5]  --reps R         loop runs, median [3]
-  --job-reps R      job runs, median [2]         --job-seconds S  job input ~S s of bare work [10]
+  --job-reps R      job runs, median [2]         --job-seconds S  job input ~S s of bare work [30]
   --no-rss-at-1     skip the parallelism-1 job run
   --work-dir DIR    [flink-job/target/bench]     --job-heap SIZE  job JVM -Xmx [2g]
   --smoke           quick check that the harness works; its numbers mean nothing
@@ -59,5 +59,5 @@ fi
 
 ensure_test_classes_built
 echo "==> Benchmark (model and images from $SHARED_DIR; work files in flink-job/target/bench)"
-exec java "${java_opts[@]}" -Xmx3g -cp "$test_classpath" io.imageclassifier.bench.ThroughputBenchmark \
+exec java "${java_opts[@]}" -Xmx2g -cp "$test_classpath" io.imageclassifier.bench.ThroughputBenchmark \
   --work-dir "$repo_root/flink-job/target/bench" --shared-dir "$SHARED_DIR" "$@"

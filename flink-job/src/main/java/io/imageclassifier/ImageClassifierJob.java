@@ -59,6 +59,10 @@ public final class ImageClassifierJob {
             env.setParallelism(config.runtime().parallelism());
         }
         env.enableCheckpointing(config.runtime().checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        // Every record type is an immutable record and no function keeps or changes its input, so
+        // chained operators may pass records by reference instead of deep-copying each one (a
+        // fetched image's bytes, a prediction to each of its sinks).
+        env.getConfig().enableObjectReuse();
     }
 
     private static StreamExecutionEnvironment embedded(JobConfig config) {

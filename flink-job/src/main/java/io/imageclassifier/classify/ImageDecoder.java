@@ -50,13 +50,14 @@ public final class ImageDecoder {
         return TurboJpeg.available();
     }
 
-    /** Decodes at full resolution. */
+    /** Decodes at full resolution; the image is valid until the next call (see below). */
     public RgbImage decode(byte[] bytes) throws ImageRejectedException {
         return decode(bytes, null);
     }
 
     /**
      * Decodes, possibly at reduced resolution that still suffices for {@code spec} (null: full).
+     * The image may share this decoder's buffer: it is valid until the next call.
      */
     public RgbImage decode(byte[] bytes, PreprocessSpec spec) throws ImageRejectedException {
         if (bytes == null || bytes.length == 0) {

@@ -28,7 +28,11 @@ import org.slf4j.LoggerFactory;
  * TurboJPEG cannot read are left to ImageIO ({@link #decode} returns null). Unlike ImageIO, an
  * embedded ICC profile is not applied, which is what PIL (the model's reference preprocessing) does.
  *
- * <p>An instance holds one native decompressor: not thread-safe, one per {@link ImageDecoder}.
+ * <p>An instance holds one native decompressor and reuses its output buffer (up to
+ * {@value #MAX_REUSED_BYTES} bytes), so an image it returns is valid only until its next call: at
+ * a few hundred images per second, a new half-megabyte array per image was a G1 "humongous"
+ * allocation each time and drove a concurrent GC cycle every few dozen images. Not thread-safe,
+ * one per {@link ImageDecoder}.
  */
 final class TurboJpeg {
 
@@ -36,8 +40,11 @@ final class TurboJpeg {
     private static final Api API = Api.load();
     /** Scale denominators TurboJPEG decodes at in the DCT domain, largest first. */
     private static final int[] SCALES = {8, 4, 2};
+    /** Largest output buffer kept between calls (a 2000x1500 RGB image); bigger ones are one-off. */
+    static final int MAX_REUSED_BYTES = 9_000_000;
 
     private Object decompressor;
+    private byte[] buffer = new byte[0];
 
     /** Whether TurboJPEG's Java API and native library could be loaded. */
     static boolean available() {
@@ -46,8 +53,9 @@ final class TurboJpeg {
 
     /**
      * Decodes a JPEG to packed RGB, at the smallest of 1/8, 1/4, 1/2 or full scale that still
-     * suffices for {@code spec} (null: full). Null when TurboJPEG should not decode it: unavailable,
-     * a header it cannot read, or CMYK/YCCK data.
+     * suffices for {@code spec} (null: full), into this instance's buffer (valid until the next
+     * call). Null when TurboJPEG should not decode it: unavailable, a header it cannot read, or
+     * CMYK/YCCK data.
      */
     RgbImage decode(byte[] bytes, PreprocessSpec spec, ImageLimits limits) throws ImageRejectedException {
         if (API == null) {
@@ -91,7 +99,11 @@ final class TurboJpeg {
             int dh = (h + s - 1) / s;
             int sw = (int) API.getScaledWidth.invoke(decompressor, dw, dh);
             int sh = (int) API.getScaledHeight.invoke(decompressor, dw, dh);
-            byte[] rgb = new byte[sw * sh * 3];
+            int size = sw * sh * 3;
+            byte[] rgb = buffer.length >= size ? buffer : new byte[size];
+            if (rgb != buffer && size <= MAX_REUSED_BYTES) {
+                buffer = rgb;
+            }
             try {
                 API.decompress.invoke(decompressor, rgb, 0, 0, sw, 0, sh, API.pfRgb, 0);
             } catch (IOException e) {
@@ -100,7 +112,7 @@ final class TurboJpeg {
                 }
                 // A libjpeg warning (e.g. extraneous bytes before a marker): the pixels are complete.
             }
-            return RgbImage.packed(sw, sh, rgb);
+            return new RgbImage(sw, sh, rgb, 0, 3, 3 * sw, 0, 1, 2);
         } catch (IOException e) {
             reset();
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

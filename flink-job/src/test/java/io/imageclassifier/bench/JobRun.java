@@ -47,6 +47,7 @@ public final class JobRun {
         ImageClassifierJob.configure(env, config);
         ClassifierPipeline.build(env, config);
 
+        ThreadCpu cpu = ThreadCpu.start();
         long start = System.currentTimeMillis();
         env.execute("bench");
         long wall = System.currentTimeMillis() - start;
@@ -68,6 +69,7 @@ public final class JobRun {
             }
         }
         long[] lat = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.print("CPU seconds by thread (whole run, startup included):\n" + cpu.summary());
         System.out.printf(Locale.ROOT,
                 "JOB rows=%d deadLetters=%d firstRowMillis=%d lastRowMillis=%d wallMillis=%d p50Millis=%d "
                         + "p99Millis=%d latencySamples=%d vmHwmKb=%d%n",

@@ -19,6 +19,8 @@ final class Report {
         System.out.printf("jvm: %s %s; os: %s %s%n", System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), System.getProperty("os.name"), System.getProperty("os.version"));
         System.out.printf("load average at start: %s%n", loadAverage());
+        System.out.printf("bare/job JPEG decoder: %s%n", io.imageclassifier.classify.ImageDecoder.usesTurboJpeg()
+                ? "TurboJPEG (DCT-domain scaling)" : "ImageIO (TurboJPEG not installed or TURBOJPEG_JAR empty)");
         System.out.printf("threads/parallelism %d, loop window %.1f s x %d runs (median), job runs %d, job ~%.0f s of"
                 + " bare work%s%n", o.threads(), o.seconds(), o.reps(), o.jobReps(), o.jobSeconds(),
                 o.smoke() ? " [SMOKE: numbers mean nothing]" : "");
@@ -63,19 +65,30 @@ final class Report {
         double bare = median(bareRuns);
         List<Double> jobIps = jobRuns.stream().map(JobPhase.Result::imagesPerSecond).toList();
         double job = median(jobIps);
+        List<Double> bareOverBase = new ArrayList<>();
+        for (int i = 0; i < baseRuns.size(); i++) {
+            bareOverBase.add(bareRuns.get(i) / baseRuns.get(i));
+        }
+        List<Double> jobOverBare = new ArrayList<>();
+        for (int i = 0; i < jobIps.size(); i++) {
+            jobOverBare.add(jobIps.get(i) / bareRuns.get(i));
+        }
+        double ratioBare = median(bareOverBase);
+        double ratioJob = median(jobOverBare);
         JobPhase.Result mid = jobRuns.stream()
                 .min((a, b) -> Double.compare(Math.abs(a.imagesPerSecond() - job), Math.abs(b.imagesPerSecond() - job)))
                 .orElseThrow();
         long rssT = jobRuns.stream().mapToLong(JobPhase.Result::vmHwmKb).max().orElse(-1) / 1024;
         String s = set.name();
-        System.out.printf("  -- %s: baseline %.1f (%s), bare %.1f (%s), job %.1f (%s) images/s; bare/baseline %.2f,"
-                + " job/bare %.2f%n", s, base, spread(baseRuns), bare, spread(bareRuns), job, spread(jobIps),
-                bare / base, job / bare);
+        System.out.printf("  -- %s images/s: baseline %.1f (%s), bare %.1f (%s), job %.1f (%s)%n", s, base,
+                spread(baseRuns), bare, spread(bareRuns), job, spread(jobIps));
+        System.out.printf("  -- %s ratios (medians of back-to-back pairs): bare/baseline %.2f (%s), job/bare %.2f (%s)%n",
+                s, ratioBare, spread(bareOverBase), ratioJob, spread(jobOverBare));
         result("baseline", s, base);
         result("bare", s, bare);
         result("job", s, job);
-        result("bare/baseline", s, bare / base);
-        result("job/bare", s, job / bare);
+        result("bare/baseline", s, ratioBare);
+        result("job/bare", s, ratioJob);
         result("latency_p50_ms/job", s, mid.p50Millis());
         result("latency_p99_ms/job", s, mid.p99Millis());
         result("peak_rss_mb/job_p" + threads, s, rssT);
@@ -83,12 +96,13 @@ final class Report {
             result("peak_rss_mb/job_p1", s, p1.vmHwmKb() / 1024);
         }
         table.add(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.2f | %.2f | %d / %d | %s / %d |",
-                s, jobImages, base, bare, job, bare / base, job / bare, mid.p50Millis(), mid.p99Millis(),
+                s, jobImages, base, bare, job, ratioBare, ratioJob, mid.p50Millis(), mid.p99Millis(),
                 p1 == null ? "-" : Long.toString(p1.vmHwmKb() / 1024), rssT));
     }
 
     void footer() {
         System.out.printf("%nload average at end: %s%n%n", loadAverage());
+        System.out.println("(ratios: medians of paired runs made back to back; images/s: medians of all runs)");
         System.out.println("| set | job images | baseline img/s | bare img/s | job img/s | bare/baseline | job/bare |"
                 + " job latency p50 / p99 ms | job peak RSS MB p1 / pT |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");

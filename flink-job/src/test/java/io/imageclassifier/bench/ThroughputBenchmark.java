@@ -83,28 +83,35 @@ public final class ThroughputBenchmark {
         int[] barePred = LoopBench.predictions(bare, set.bytes());
         report.accuracy(set, basePred, barePred);
 
+        // Rounds of baseline, bare and job back to back, so that each ratio compares runs made under
+        // the same load: the ratios reported are medians of these paired ratios.
         List<Double> baseRuns = new ArrayList<>();
         List<Double> bareRuns = new ArrayList<>();
-        for (int r = 0; r < o.reps(); r++) { // interleaved, so drifting load hits both alike
-            baseRuns.add(LoopBench.imagesPerSecond(baseline, set.bytes(), o.threads(), o.warmupMillis(),
-                    o.measureMillis(), o.minCompletions()));
+        List<JobPhase.Result> jobRuns = new ArrayList<>();
+        Path input = null;
+        int expected = 0;
+        int rounds = Math.max(o.reps(), o.jobReps());
+        for (int r = 0; r < rounds; r++) {
+            if (r < o.reps()) {
+                baseRuns.add(LoopBench.imagesPerSecond(baseline, set.bytes(), o.threads(), o.warmupMillis(),
+                        o.measureMillis(), o.minCompletions()));
+                report.progress(set.name(), "baseline", baseRuns);
+            }
             bareRuns.add(LoopBench.imagesPerSecond(bare, set.bytes(), o.threads(), o.warmupMillis(),
                     o.measureMillis(), o.minCompletions()));
-            report.progress(set.name(), "baseline", baseRuns);
             report.progress(set.name(), "bare", bareRuns);
-        }
-        double bareIps = Report.median(bareRuns);
-
-        int images = (int) Math.max(set.files().size(), Math.round(bareIps * o.jobSeconds()));
-        int repeats = (images + set.files().size() - 1) / set.files().size();
-        Path input = jobs.input(set, repeats);
-        int expected = repeats * set.files().size();
-        List<JobPhase.Result> jobRuns = new ArrayList<>();
-        for (int r = 0; r < o.jobReps(); r++) {
-            JobPhase.Result j = jobs.run(input, o.threads(), set.name() + "-p" + o.threads() + "-" + r);
-            check(j, expected);
-            jobRuns.add(j);
-            report.job(set.name(), o.threads(), j);
+            if (r < o.jobReps()) {
+                if (input == null) {
+                    int images = (int) Math.max(set.files().size(), Math.round(bareRuns.get(0) * o.jobSeconds()));
+                    int repeats = (images + set.files().size() - 1) / set.files().size();
+                    input = jobs.input(set, repeats);
+                    expected = repeats * set.files().size();
+                }
+                JobPhase.Result j = jobs.run(input, o.threads(), set.name() + "-p" + o.threads() + "-" + r);
+                check(j, expected);
+                jobRuns.add(j);
+                report.job(set.name(), o.threads(), j);
+            }
         }
         JobPhase.Result p1 = null;
         if (o.threads() != 1 && o.rssAtOne()) {
@@ -133,9 +140,10 @@ public final class ThroughputBenchmark {
                   --limit N          at most N images per set (default: all 200 dev, 12 camera)
                   --threads T        loop threads and job parallelism (default: available cores)
                   --seconds S        measurement window of each loop run (default: 5)
-                  --reps R           loop runs per figure, median reported (default: 3)
-                  --job-reps R       job runs at parallelism T, median reported (default: 2)
-                  --job-seconds S    size the job input to about S seconds of bare work (default: 10)
+                  --reps R           baseline runs, median reported (default: 3)
+                  --job-reps R       job runs at parallelism T, median reported (default: 3);
+                                     bare runs: the larger of the two, one before each baseline/job run
+                  --job-seconds S    size the job input to about S seconds of bare work (default: 30)
                   --no-rss-at-1      skip the extra job run at parallelism 1 (peak RSS)
                   --smoke            a few images, short windows, one run each: checks the harness works
                   --work-dir DIR     generated images, job inputs, outputs, logs (default: target/bench)
@@ -166,8 +174,8 @@ public final class ThroughputBenchmark {
             int threads = Runtime.getRuntime().availableProcessors();
             double seconds = 5;
             int reps = 3;
-            int jobReps = 2;
-            double jobSeconds = 10;
+            int jobReps = 3;
+            double jobSeconds = 30;
             boolean rssAtOne = true;
             boolean smoke = false;
             Path workDir = Path.of("target", "bench");
