@@ -29,9 +29,9 @@ Options (defaults in brackets):
   --sets LIST       dev,camera                  --limit N        images per set [all: 200 / 12]
   --threads T       loop threads = job parallelism [cores]
   --seconds S       loop measurement window [5]  --reps R         loop runs, median [3]
-  --job-reps R      job runs, median [2]         --job-seconds S  job input ~S s of bare work [30]
+  --job-reps R      job runs, median [3]         --job-seconds S  job input ~S s of bare work [30]
   --no-rss-at-1     skip the parallelism-1 job run
-  --work-dir DIR    [flink-job/target/bench]     --job-heap SIZE  job JVM -Xmx [2g]
+  --work-dir DIR    [flink-job/target/bench]     --job-heap SIZE  job JVM heap, pre-touched [1g]
   --smoke           quick check that the harness works; its numbers mean nothing
   -- FLAGS          job flags for the job runs, e.g. -- --intra-op-threads 2
 

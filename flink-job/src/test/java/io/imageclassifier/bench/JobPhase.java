@@ -80,7 +80,11 @@ final class JobPhase {
 
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // A fixed, pre-touched heap: its RSS is the same at any parallelism, so a difference in
+        // peak RSS between runs is native memory (model sessions, ONNX Runtime arenas, buffers).
+        cmd.add("-Xms" + heap);
         cmd.add("-Xmx" + heap);
+        cmd.add("-XX:+AlwaysPreTouch");
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-opens") || a.startsWith("-Dlog4j") || a.startsWith("-Djava.util.logging")) {
                 cmd.add(a);

@@ -148,7 +148,7 @@ public final class ThroughputBenchmark {
                   --smoke            a few images, short windows, one run each: checks the harness works
                   --work-dir DIR     generated images, job inputs, outputs, logs (default: target/bench)
                   --shared-dir DIR   shared data (default: $SHARED_DIR, else ../shared)
-                  --job-heap SIZE    -Xmx of the job's JVM (default: 2g)
+                  --job-heap SIZE    the job JVM's heap, fixed and pre-touched (default: 1g)
                   -- FLAGS           passed on to the job (e.g. -- --intra-op-threads 2)
                 """;
 
@@ -181,7 +181,7 @@ public final class ThroughputBenchmark {
             Path workDir = Path.of("target", "bench");
             String env = System.getenv("SHARED_DIR");
             Path shared = Path.of(env != null && !env.isBlank() ? env : "../shared");
-            String heap = "2g";
+            String heap = "1g";
             List<String> jobFlags = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
