@@ -22,14 +22,14 @@ machine-readable: RESULT <figure> <set> <value>.
 
 Sets: dev (\$SHARED_DIR/images/imagenet-dev, ~0.2 MP JPEGs, labelled) and camera (12 MP JPEGs
 generated once from \$SHARED_DIR/images/photos into flink-job/target/bench/images).
-A full run takes about 10 minutes on 2 cores; --smoke (a few images, one short run each, no
+A full run takes about 15 minutes on 2 cores; --smoke (a few images, one short run each, no
 thresholds) takes about one.
 
 Options (defaults in brackets):
   --sets LIST       dev,camera                  --limit N        images per set [all: 200 / 12]
   --threads T       loop threads = job parallelism [cores]
   --seconds S       loop measurement window [5]  --reps R         loop runs, median [3]
-  --job-reps R      job runs, median [3]         --job-seconds S  job input ~S s of bare work [30]
+  --job-reps R      job runs, median [3]         --job-seconds S  job input ~S s of bare work [60]
   --no-rss-at-1     skip the parallelism-1 job run
   --work-dir DIR    [flink-job/target/bench]     --job-heap SIZE  job JVM heap, pre-touched [1g]
   --smoke           quick check that the harness works; its numbers mean nothing

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 /**
  * Where a job run's CPU went, by thread: samples {@code /proc/self/task/<tid>/stat} (user + system
- * clock ticks) every 100 ms from a daemon thread, keeping each thread's last value, so that threads
+ * clock ticks) every second from a daemon thread, keeping each thread's last value, so that threads
  * that ended (Flink's task threads) are still counted. Linux only; a diagnostic for the job log.
  */
 final class ThreadCpu implements Runnable {
@@ -32,7 +32,7 @@ final class ThreadCpu implements Runnable {
         while (!stopped) {
             sample();
             try {
-                Thread.sleep(100);
+                Thread.sleep(1000);
             } catch (InterruptedException e) {
                 return;
             }
