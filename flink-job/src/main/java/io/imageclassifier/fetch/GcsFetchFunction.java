@@ -84,7 +84,7 @@ public final class GcsFetchFunction extends RichAsyncFunction<ObjectRef, FetchRe
     @Override
     public void asyncInvoke(ObjectRef ref, ResultFuture<FetchResult> resultFuture) {
         CompletableFuture.supplyAsync(() -> fetcher.fetch(ref), pool).whenComplete((result, error) -> {
-            FetchResult r = error == null ? result : FetchResult.failed(ref,
+            FetchResult r = error == null ? result : FetchResult.failure(ref,
                     DeadLetter.of(ref, DeadLetterReason.FETCH_ERROR, String.valueOf(error), ObjectFetcher.STAGE));
             count(r);
             resultFuture.complete(List.of(r));
@@ -93,14 +93,14 @@ public final class GcsFetchFunction extends RichAsyncFunction<ObjectRef, FetchRe
 
     @Override
     public void timeout(ObjectRef ref, ResultFuture<FetchResult> resultFuture) {
-        FetchResult r = FetchResult.failed(ref, DeadLetter.of(ref, DeadLetterReason.FETCH_TIMEOUT,
+        FetchResult r = FetchResult.failure(ref, DeadLetter.of(ref, DeadLetterReason.FETCH_TIMEOUT,
                 "no result within " + operatorTimeout(config), ObjectFetcher.STAGE));
         count(r);
         resultFuture.complete(List.of(r));
     }
 
     private void count(FetchResult r) {
-        if (r.succeeded()) {
+        if (!r.failed()) {
             fetched.inc();
             bytes.inc(r.bytes().length);
         } else {

@@ -94,7 +94,7 @@ public final class ObjectFetcher {
         if (meta.size() > maxBytes) {
             return fail(ref, DeadLetterReason.TOO_LARGE, meta.size() + " bytes, limit " + maxBytes);
         }
-        return FetchResult.ok(ref, store.read(ref.bucket(), ref.name(), generation));
+        return FetchResult.success(ref, store.read(ref.bucket(), ref.name(), generation));
     }
 
     private static FetchResult finalFailure(ObjectRef ref, ObjectStore.ObjectStoreException e) {
@@ -111,6 +111,6 @@ public final class ObjectFetcher {
     }
 
     private static FetchResult fail(ObjectRef ref, DeadLetterReason reason, String message) {
-        return FetchResult.failed(ref, DeadLetter.of(ref, reason, message, STAGE));
+        return FetchResult.failure(ref, DeadLetter.of(ref, reason, message, STAGE));
     }
 }

@@ -4,11 +4,11 @@ import io.imageclassifier.config.PubSubConfig;
 import io.imageclassifier.record.DeadLetter;
 import io.imageclassifier.record.DeadLetterReason;
 import io.imageclassifier.record.ObjectRef;
+import io.imageclassifier.sink.DeadLetterOutput;
 import io.imageclassifier.source.pubsub.PubSubMessage;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -29,9 +29,8 @@ public final class NotificationFilterFunction extends ProcessFunction<PubSubMess
 
     private static final long serialVersionUID = 1L;
 
-    /** Dead letters of this stage (stage {@code source}). */
-    public static final OutputTag<DeadLetter> DEAD_LETTERS =
-            new OutputTag<>("notification-dead-letters", TypeInformation.of(DeadLetter.class));
+    /** Dead letters of this stage (stage {@code source}): the pipeline's one dead-letter side output. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = DeadLetterOutput.TAG;
 
     public static final String GROUP = "notifications";
     public static final String FINALIZED = "finalized";
