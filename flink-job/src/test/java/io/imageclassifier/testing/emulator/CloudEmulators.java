@@ -55,7 +55,7 @@ public final class CloudEmulators implements BeforeAllCallback {
                 .setCredentials(NoCredentials.getInstance()).build().getService();
     }
 
-    private static final class Running implements ExtensionContext.Store.CloseableResource {
+    private static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         final EmulatorProcess pubsub;
         final EmulatorProcess gcs;
         final PubSubTestClient client;

@@ -87,7 +87,10 @@ public final class PubSubSourceReader implements SourceReader<PubSubMessage, Pub
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) {
-        metrics.acked.inc(acks.onCheckpointComplete(checkpointId));
+        int acked = acks.onCheckpointComplete(checkpointId);
+        metrics.acked.inc(acked);
+        LOG.debug("Subtask {}: checkpoint {} complete, acked {}, {} pending", subtask, checkpointId, acked,
+                acks.pending());
     }
 
     @Override
@@ -138,6 +141,7 @@ public final class PubSubSourceReader implements SourceReader<PubSubMessage, Pub
             nacked++;
         }
         metrics.nacked.inc(nacked);
+        LOG.info("Subtask {} closing: nacked {}", subtask, nacked);
         if (subscriber != null) {
             try {
                 subscriber.stopAsync().awaitTerminated(30, TimeUnit.SECONDS);
