@@ -132,7 +132,6 @@ class PubSubIngestITCase {
      * or the reader gets a unary-Pull mode for emulators.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("Pub/Sub emulator 0.8.20 stalls a subscription after a StreamingPull cancel")
     void aTaskManagerFailureMidStreamStillGivesOneResultPerImage(@InjectMiniCluster MiniCluster cluster)
             throws Exception {
         runFaultScenario("it-tm-failure", cluster);

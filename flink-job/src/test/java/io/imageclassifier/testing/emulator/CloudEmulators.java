@@ -74,8 +74,8 @@ public final class CloudEmulators implements BeforeAllCallback {
             EmulatorProcess gcs = null;
             try {
                 int pubsubPort = EmulatorProcess.freePort();
-                pubsub = EmulatorProcess.start("pubsub-emulator", List.of(pubsubBin.toString(),
-                        "--host=127.0.0.1", "--port=" + pubsubPort), pubsubPort, Map.of(), Duration.ofSeconds(60));
+                pubsub = EmulatorProcess.start("pubsub-emulator", pubsubCommand(pubsubBin, pubsubPort), pubsubPort,
+                        Map.of(), Duration.ofSeconds(60));
                 PubSubTestClient client = new PubSubTestClient("127.0.0.1:" + pubsubPort);
                 client.createTopic(NOTIFICATION_TOPIC);
                 int gcsPort = EmulatorProcess.freePort();
@@ -95,6 +95,36 @@ public final class CloudEmulators implements BeforeAllCallback {
                 }
                 throw new IllegalStateException("could not start the cloud emulators: " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * The emulator's fat jar (0.8.20) bundles a grpc-core that calls
+         * {@code InternalStatus.asRuntimeException(Status, Metadata, boolean)} with an older grpc-api
+         * that lacks it: every StreamingPull cancel then throws {@code NoSuchMethodError} in
+         * {@code onRstStreamRead}, the server never cleans the dead stream up and keeps leasing the
+         * subscription's messages to it, so a restarted reader starves for minutes. Launching the same
+         * jar with our (matching) grpc-api first on the classpath fixes that. Falls back to the
+         * launcher script when the jar is not where the SDK puts it.
+         */
+        private static List<String> pubsubCommand(Path launcher, int port) throws Exception {
+            Path lib = launcher.toRealPath().getParent().getParent().resolve("lib");
+            Optional<Path> jar;
+            try (var files = java.nio.file.Files.list(lib)) {
+                jar = files.filter(p -> p.getFileName().toString().matches("cloud-pubsub-emulator-.*-all\\.jar"))
+                        .findFirst();
+            } catch (java.io.IOException e) {
+                jar = Optional.empty();
+            }
+            List<String> args = List.of("--host=127.0.0.1", "--port=" + port);
+            if (jar.isEmpty()) {
+                return java.util.stream.Stream.concat(java.util.stream.Stream.of(launcher.toString()), args.stream())
+                        .toList();
+            }
+            Path grpcApi = Path.of(io.grpc.Status.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+            return java.util.stream.Stream.concat(java.util.stream.Stream.of(javaBin.toString(), "-Xmx512m", "-cp",
+                            grpcApi + java.io.File.pathSeparator + jar.get(), "com.google.cloud.pubsub.testing.v1.Main"),
+                    args.stream()).toList();
         }
 
         private static Path require(Optional<Path> binary, String what) {
