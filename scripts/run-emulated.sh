@@ -148,7 +148,7 @@ cat "$out"/predictions/*/[!.]*.jsonl | python3 -c '
 import json, sys
 for line in sys.stdin:
     r = json.loads(line)
-    print(f"gs://{r[\"bucket\"]}/{r[\"name\"]}  {r[\"label\"]}  {r[\"score\"]:.3f}")
+    print("gs://%s/%s  %s  %.3f" % (r["bucket"], r["name"], r["label"], r["score"]))
 '
-dead="$(cat "$out"/dead-letter/*/[!.]*.jsonl 2>/dev/null | wc -l)"
+dead="$({ find "$out/dead-letter" -type f -name '*.jsonl' ! -name '.*' -exec cat {} + 2>/dev/null || true; } | wc -l)"
 echo "==> Dead letters: $dead (in $out/dead-letter/)"
