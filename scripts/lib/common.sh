@@ -27,11 +27,13 @@ run() {
 }
 
 # exists CMD...: a read-only check (describe, show), output discarded. Under --dry-run it is
-# printed, not run, and answers "absent", so the dry run lists what a first run would do.
+# printed, not run, and answers "absent" (or "present" with DRY_RUN_ASSUME_EXISTS=1, as
+# teardown.sh sets), so the dry run lists every command a run from scratch would execute.
 exists() {
   if [[ $DRY_RUN == 1 ]]; then
     show_cmd "$@"
-    return 1
+    [[ ${DRY_RUN_ASSUME_EXISTS:-0} == 1 ]]
+    return
   fi
   "$@" >/dev/null 2>&1
 }
