@@ -44,7 +44,7 @@ public final class ImageClassifierJob {
         JobConfig config = parsed.config();
         StreamExecutionEnvironment env = standalone ? embedded(config) : probe;
         configure(env, config);
-
+        ClassifierPipeline.build(env, config);
         LOG.info("Starting image classifier: source={}, output={}, model={}", config.source(),
                 config.output().outputDir(), config.model().model());
         env.execute("image-classifier");

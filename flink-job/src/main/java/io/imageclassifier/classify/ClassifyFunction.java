@@ -1,0 +1,98 @@
+package io.imageclassifier.classify;
+
+import io.imageclassifier.config.ModelSettings;
+import io.imageclassifier.fetch.FetchResult;
+import io.imageclassifier.record.DeadLetter;
+import io.imageclassifier.record.DeadLetterReason;
+import io.imageclassifier.record.ObjectRef;
+import io.imageclassifier.record.Prediction;
+import io.imageclassifier.sink.DeadLetterOutput;
+import java.util.Locale;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Classifies fetched images: decode, preprocess, one inference on the TaskManager's shared ONNX
+ * Runtime session, softmax/top-k. Runs on the keyed partition (key {@code bucket/name#version})
+ * chained after dedupe and fetch. Anything that is not a confident prediction (a failed fetch, an
+ * undecodable or oversized image, a score under the threshold) goes to the dead-letter output.
+ *
+ * <p>Metrics: {@code <operator>.imagesClassified}, {@code <operator>.imagesRejected}.
+ */
+public final class ClassifyFunction extends KeyedProcessFunction<String, FetchResult, Prediction> {
+    private static final long serialVersionUID = 1L;
+    static final String STAGE = "classify";
+
+    private final ModelSettings settings;
+    private transient ImageClassifier classifier;
+    private transient Counter classified;
+    private transient Counter rejected;
+
+    public ClassifyFunction(ModelSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        classifier = ImageClassifier.open(ModelConfig.from(settings));
+        classified = getRuntimeContext().getMetricGroup().counter("imagesClassified");
+        rejected = getRuntimeContext().getMetricGroup().counter("imagesRejected");
+    }
+
+    @Override
+    public void processElement(FetchResult fetched, Context ctx, Collector<Prediction> out) {
+        ObjectRef ref = fetched.ref();
+        if (fetched.failed()) {
+            ctx.output(DeadLetterOutput.TAG, fetched.failure());
+            return;
+        }
+        ClassificationResult result;
+        try {
+            result = classifier.classify(fetched.bytes());
+        } catch (ImageRejectedException e) {
+            reject(ctx, ref, e.reason(), e.getMessage());
+            return;
+        }
+        if (result.score() < settings.confidenceThreshold()) {
+            reject(ctx, ref, DeadLetterReason.BELOW_CONFIDENCE_THRESHOLD, String.format(Locale.ROOT,
+                    "top label '%s' scored %.4f, below --confidence-threshold %s", result.label(),
+                    result.score(), settings.confidenceThreshold()));
+            return;
+        }
+        classified.inc();
+        out.collect(toPrediction(ref, result));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (classifier != null) {
+            classifier.close();
+        }
+    }
+
+    private void reject(Context ctx, ObjectRef ref, DeadLetterReason reason, String message) {
+        rejected.inc();
+        ctx.output(DeadLetterOutput.TAG, DeadLetter.of(ref, reason, message, STAGE));
+    }
+
+    static Prediction toPrediction(ObjectRef ref, ClassificationResult r) {
+        return new Prediction(
+                ref.bucket(),
+                ref.name(),
+                ref.contentType(),
+                ref.size() < 0 ? null : Long.toString(ref.size()),
+                ref.timeCreated(),
+                ref.updated(),
+                r.label(),
+                r.score(),
+                r.modelName(),
+                System.currentTimeMillis(),
+                r.labelIndex(),
+                r.topK(),
+                r.modelVersion(),
+                ref.version(),
+                ref.source());
+    }
+}

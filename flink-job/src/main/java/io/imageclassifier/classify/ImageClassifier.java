@@ -1,0 +1,161 @@
+package io.imageclassifier.classify;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.imageclassifier.classify.PreprocessSpec.OutputKind;
+import io.imageclassifier.record.DeadLetterReason;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Classifies image bytes: decode, preprocess, one model run, softmax and top-k. One per Flink
+ * subtask (not thread-safe: it reuses its buffers); the model session behind it is shared through
+ * a {@link SharedModelRegistry} lease, which {@link #close()} releases.
+ */
+public final class ImageClassifier implements AutoCloseable {
+
+    private final SharedModelRegistry.Lease lease;
+    private final LoadedModel model;
+    private final ImageDecoder decoder;
+    private final Preprocessor preprocessor;
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final int topK;
+    private final int numClasses;
+    private final boolean logits;
+
+    // Per-instance buffers, reused for every single-image classification.
+    private final float[] tensor;
+    private final FloatBuffer direct;
+    private final double[] probabilities;
+
+    private ImageClassifier(SharedModelRegistry.Lease lease, ModelConfig config) {
+        this.lease = lease;
+        this.model = lease.model();
+        this.env = model.environment();
+        this.session = model.session();
+        this.decoder = new ImageDecoder(config.limits());
+        this.preprocessor = new Preprocessor(model.spec());
+        this.numClasses = model.labels().size();
+        this.topK = Math.min(config.topK(), numClasses);
+        this.logits = model.spec().outputKind() == OutputKind.LOGITS;
+        this.tensor = new float[preprocessor.tensorSize()];
+        this.direct = directFloats(preprocessor.tensorSize());
+        this.probabilities = new double[numClasses];
+    }
+
+    /** A classifier on the JVM-wide shared session of {@code config}, reading local model files. */
+    public static ImageClassifier open(ModelConfig config) throws ModelLoadException {
+        return open(config, ModelFetcher.local(), SharedModelRegistry.jvmWide());
+    }
+
+    /** A classifier holding a lease from {@code registry}; files are fetched with {@code fetcher}. */
+    public static ImageClassifier open(ModelConfig config, ModelFetcher fetcher, SharedModelRegistry registry)
+            throws ModelLoadException {
+        SharedModelRegistry.Lease lease = registry.acquire(config, fetcher);
+        try {
+            return new ImageClassifier(lease, config);
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    public LoadedModel model() {
+        return model;
+    }
+
+    /** Decodes, preprocesses and classifies one image. */
+    public ClassificationResult classify(byte[] bytes) throws ImageRejectedException {
+        long t0 = System.nanoTime();
+        RgbImage img = decoder.decode(bytes, preprocessor.spec());
+        long t1 = System.nanoTime();
+        preprocessor.preprocess(img, tensor, 0);
+        direct.clear();
+        direct.put(tensor).flip();
+        long t2 = System.nanoTime();
+        float[] out = run(direct, 1);
+        long t3 = System.nanoTime();
+        return result(out, 0, t1 - t0, t2 - t1, t3 - t2);
+    }
+
+    /**
+     * Decodes and preprocesses one image into a new array, for {@link #classifyBatch}. The array
+     * holds {@link Preprocessor#tensorSize()} floats in the model's layout.
+     */
+    public float[] decodeAndPreprocess(byte[] bytes) throws ImageRejectedException {
+        return preprocessor.preprocess(decoder.decode(bytes, preprocessor.spec()));
+    }
+
+    /** Classifies already preprocessed images in one model run; results in input order. */
+    public List<ClassificationResult> classifyBatch(List<float[]> images) throws ImageRejectedException {
+        int n = images.size();
+        if (n == 0) {
+            return List.of();
+        }
+        int size = preprocessor.tensorSize();
+        FloatBuffer batch = directFloats(n * size);
+        for (float[] img : images) {
+            if (img.length != size) {
+                throw new IllegalArgumentException("a preprocessed image has " + img.length + " floats, expected " + size);
+            }
+            batch.put(img);
+        }
+        batch.flip();
+        long t0 = System.nanoTime();
+        float[] out = run(batch, n);
+        long perImage = (System.nanoTime() - t0) / n;
+        List<ClassificationResult> results = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            results.add(result(out, i * numClasses, 0, 0, perImage));
+        }
+        return results;
+    }
+
+    private float[] run(FloatBuffer input, int n) throws ImageRejectedException {
+        PreprocessSpec spec = preprocessor.spec();
+        try (OnnxTensor t = OnnxTensor.createTensor(env, input, spec.inputShape(n));
+                OrtSession.Result r = session.run(Map.of(spec.inputName(), t), Set.of(spec.outputName()))) {
+            OnnxTensor out = (OnnxTensor) r.get(0);
+            FloatBuffer fb = out.getFloatBuffer();
+            float[] values = new float[fb.remaining()];
+            fb.get(values);
+            if (values.length != n * numClasses) {
+                throw new ImageRejectedException(DeadLetterReason.INFERENCE_ERROR,
+                        "model returned " + values.length + " values for " + n + " image(s) of " + numClasses + " classes");
+            }
+            return values;
+        } catch (OrtException e) {
+            throw new ImageRejectedException(DeadLetterReason.INFERENCE_ERROR, "model run failed: " + e.getMessage(), e);
+        }
+    }
+
+    private ClassificationResult result(float[] out, int from, long decode, long pre, long infer) {
+        if (logits) {
+            Scores.softmax(out, from, numClasses, probabilities);
+        } else {
+            Scores.copy(out, from, numClasses, probabilities);
+        }
+        int[] best = Scores.topK(probabilities, numClasses, topK);
+        int top = best[0];
+        return new ClassificationResult(top, model.labels().get(top), probabilities[top],
+                Scores.entries(best, probabilities, model.labels()), model.name(), model.version(), decode, pre, infer);
+    }
+
+    private static FloatBuffer directFloats(int n) {
+        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** Releases this classifier's lease on the shared session. */
+    @Override
+    public void close() {
+        lease.close();
+    }
+}

@@ -1,0 +1,113 @@
+package io.imageclassifier.sink.bigquery.fake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The two BigQuery REST calls table setup makes, for tests: {@code tables.get} (404 when missing)
+ * and {@code tables.insert} (409 when present), on a loopback HTTP port. Tables are kept as the
+ * JSON resources the client sent.
+ */
+public final class FakeBigQueryRest implements AutoCloseable {
+
+    private static final Pattern GET = Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/([^/?]+)");
+    private static final Pattern INSERT = Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/?");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, ObjectNode> tables = new ConcurrentHashMap<>();
+    private HttpServer server;
+
+    public FakeBigQueryRest start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::handle);
+        server.start();
+        return this;
+    }
+
+    /** {@code http://127.0.0.1:PORT}, for {@code --bigquery-endpoint}. */
+    public String endpoint() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Puts a table with the given {@code schema.fields} JSON array. */
+    public void putTable(String project, String dataset, String table, String fieldsJson) throws IOException {
+        ObjectNode resource = JSON.createObjectNode();
+        resource.putObject("tableReference").put("projectId", project).put("datasetId", dataset).put("tableId", table);
+        resource.put("type", "TABLE");
+        resource.putObject("schema").set("fields", JSON.readTree(fieldsJson));
+        tables.put(key(project, dataset, table), resource);
+    }
+
+    /** The stored table resource, or null. */
+    public JsonNode table(String project, String dataset, String table) {
+        return tables.get(key(project, dataset, table));
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        Matcher get = GET.matcher(path);
+        Matcher insert = INSERT.matcher(path);
+        if (ex.getRequestMethod().equals("GET") && get.matches()) {
+            ObjectNode t = tables.get(key(get.group(1), get.group(2), get.group(3)));
+            if (t == null) {
+                error(ex, 404, "notFound", "Not found: Table " + get.group(1) + ":" + get.group(2) + "." + get.group(3));
+            } else {
+                send(ex, 200, t);
+            }
+        } else if (ex.getRequestMethod().equals("POST") && insert.matches()) {
+            InputStream in = ex.getRequestBody();
+            if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
+                in = new GZIPInputStream(in);
+            }
+            ObjectNode body = (ObjectNode) JSON.readTree(in);
+            JsonNode ref = body.path("tableReference");
+            String key = key(ref.path("projectId").asText(), ref.path("datasetId").asText(), ref.path("tableId").asText());
+            if (tables.putIfAbsent(key, body) != null) {
+                error(ex, 409, "duplicate", "Already Exists: Table " + key);
+            } else {
+                body.put("id", key).put("kind", "bigquery#table").put("type", "TABLE");
+                send(ex, 200, body);
+            }
+        } else {
+            error(ex, 501, "notImplemented", "fake: " + ex.getRequestMethod() + " " + path);
+        }
+    }
+
+    private static void error(HttpExchange ex, int code, String reason, String message) throws IOException {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode error = body.putObject("error").put("code", code).put("message", message);
+        error.putArray("errors").addObject().put("reason", reason).put("message", message);
+        send(ex, code, body);
+    }
+
+    private static void send(HttpExchange ex, int code, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json; charset=UTF-8");
+        ex.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static String key(String project, String dataset, String table) {
+        return project + ":" + dataset + "." + table;
+    }
+}
