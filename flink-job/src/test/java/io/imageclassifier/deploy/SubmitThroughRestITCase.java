@@ -77,6 +77,24 @@ class SubmitThroughRestITCase {
     }
 
     @Test
+    void shadedJarLeavesFlinkAndLoggingToTheCluster() throws IOException {
+        List<String> clashes;
+        try (JarFile jf = new JarFile(jar.toFile())) {
+            clashes = jf.stream().map(e -> e.getName())
+                    .filter(n -> n.endsWith(".class"))
+                    .filter(n -> n.startsWith("org/slf4j/") || n.startsWith("org/apache/logging/") || n.startsWith("scala/")
+                            || (n.startsWith("org/apache/flink/")
+                                    // flink-connector-files/-base: same version as the cluster's, and
+                                    // org.apache.flink. always loads parent-first anyway
+                                    && !n.startsWith("org/apache/flink/connector/")
+                                    && !n.startsWith("org/apache/flink/streaming/api/functions/sink/filesystem/")))
+                    .limit(20)
+                    .toList();
+        }
+        assertThat(clashes).as("classes the cluster's lib/ provides").isEmpty();
+    }
+
+    @Test
     void uploadedShadedJarRunsInLocalModeAndWritesPredictions(
             @InjectClusterClient ClusterClient<?> client, @TempDir Path tmp) throws Exception {
         Path input = samplePhotos(tmp.resolve("in"));
