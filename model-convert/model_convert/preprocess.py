@@ -13,9 +13,11 @@ downsamples, OpenCV is not a dependency):
 
    * ``resize == "shorter_side"``: the shorter side becomes
      ``resize_shorter_side``; the other side becomes
-     ``round_half_up(other * target / shorter)`` (computed exactly in integers);
+     ``floor(other * target / shorter)`` (computed exactly in integers);
      then a centre crop of ``height x width`` at offset
-     ``floor((size - crop) / 2)``.
+     ``round((size - crop) / 2)``, rounding halves to even. Both as
+     torchvision's ``Resize(S)`` + ``CenterCrop``, which the ImageNet models
+     were evaluated with.
    * ``resize == "stretch"``: straight to ``height x width``, no crop.
 
    For an output coordinate ``d`` the source coordinate is
@@ -96,12 +98,12 @@ def load_image(path: str | Path) -> np.ndarray:
 def resized_size(h: int, w: int, target: int) -> tuple[int, int]:
     """Size after resizing so that the shorter side is ``target``.
 
-    The other side is ``round_half_up(other * target / shorter)``, computed
-    exactly with integers.
+    The other side is ``floor(other * target / shorter)``, computed exactly
+    with integers (torchvision's rule).
     """
     if h <= w:
-        return target, (2 * w * target + h) // (2 * h)
-    return (2 * h * target + w) // (2 * w), target
+        return target, (w * target) // h
+    return (h * target) // w, target
 
 
 def _axis_weights(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -135,8 +137,9 @@ def center_crop(img: np.ndarray, crop_h: int, crop_w: int) -> np.ndarray:
     h, w = img.shape[:2]
     if crop_h > h or crop_w > w:
         raise ValueError(f"cannot crop {crop_h}x{crop_w} from {h}x{w}")
-    top = (h - crop_h) // 2
-    left = (w - crop_w) // 2
+    # round-half-even, as torchvision's CenterCrop and Java's Math.rint
+    top = round((h - crop_h) / 2)
+    left = round((w - crop_w) / 2)
     return img[top : top + crop_h, left : left + crop_w]
 
 

@@ -5,6 +5,13 @@
 # Env: PYTHON (default: python3.11 if present, else python3; must be 3.11).
 set -euo pipefail
 
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+  echo "Usage: model-convert/scripts/ensure-venv.sh"
+  echo "Creates or updates model-convert/.venv from requirements.lock and prints its python."
+  echo "Env: PYTHON (interpreter for the venv, must be 3.11)."
+  exit 0
+fi
+
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 

@@ -5,6 +5,13 @@
 #      SHARED_DIR (default: ../shared relative to the repository root).
 set -euo pipefail
 
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+  echo "Usage: model-convert/scripts/test.sh [pytest args...]"
+  echo "Creates/updates model-convert/.venv (pinned) and runs the pytest suite."
+  echo "Env: PYTHON (must be 3.11), SHARED_DIR (default: ../shared next to the repository)."
+  exit 0
+fi
+
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 repo_root="$(cd "$here/.." && pwd)"
 python="$("$here/scripts/ensure-venv.sh")"

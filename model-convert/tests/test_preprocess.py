@@ -19,20 +19,26 @@ from model_convert.preprocess import (
 )
 
 
-def test_resized_size_rounds_half_up() -> None:
+def test_resized_size_floors_the_longer_side_like_torchvision() -> None:
     assert resized_size(480, 640, 256) == (256, 341)  # 341.33
     assert resized_size(640, 480, 256) == (341, 256)
-    assert resized_size(300, 451, 256) == (256, 385)  # 384.85
-    assert resized_size(2, 3, 1) == (1, 2)  # 1.5 rounds up
+    assert resized_size(300, 451, 256) == (256, 384)  # 384.85
+    assert resized_size(2, 3, 1) == (1, 1)  # 1.5 floors
     assert resized_size(512, 512, 256) == (256, 256)
 
 
-def test_center_crop_offset_is_floor() -> None:
+def test_center_crop_offset_rounds_half_to_even() -> None:
     img = np.arange(5 * 7).reshape(5, 7, 1)
     crop = center_crop(img, 2, 4)
-    # offsets floor((5-2)/2)=1, floor((7-4)/2)=1
-    assert crop[0, 0, 0] == img[1, 1, 0]
+    # offsets round(1.5)=2, round(1.5)=2 (half to even, as torchvision and Java's Math.rint)
+    assert crop[0, 0, 0] == img[2, 2, 0]
     assert crop.shape == (2, 4, 1)
+    crop = center_crop(img, 2, 3)
+    # round(1.5)=2, round(2.0)=2
+    assert crop[0, 0, 0] == img[2, 2, 0]
+    img = np.arange(6 * 9).reshape(6, 9, 1)
+    # round(2.5)=2 (even), round(3.5)=4 (even)
+    assert center_crop(img, 1, 2)[0, 0, 0] == img[2, 4, 0]
 
 
 def test_identity_resize() -> None:
