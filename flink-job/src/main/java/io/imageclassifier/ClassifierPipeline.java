@@ -67,7 +67,7 @@ public final class ClassifierPipeline {
 
         SingleOutputStreamOperator<Prediction> predictions = DataStreamUtils
                 .reinterpretAsKeyedStream(fetched, r -> r.ref().key(), Types.STRING)
-                .process(new ClassifyFunction(config.model()))
+                .process(new ClassifyFunction(config.model(), config.gcs()))
                 .name("classify").uid("classify");
 
         DataStream<DeadLetter> deadLetters = predictions.getSideOutput(DeadLetterOutput.TAG);

@@ -58,7 +58,8 @@ public final class GcsObjects {
         try (Storage storage = StorageClientFactory.of(config).create()) {
             Blob blob = storage.get(BlobId.of(gcs.bucket(), gcs.object()));
             if (blob == null) {
-                throw new IOException(uri + " does not exist");
+                // NoSuchFile: callers probing optional objects (a model's sidecar) tell "absent" from "broken".
+                throw new java.nio.file.NoSuchFileException(uri, null, "does not exist");
             }
             Path dest = dir.resolve(shortHash(uri) + "-" + blob.getGeneration() + "-" + gcs.fileName());
             if (!Files.exists(dest)) {
