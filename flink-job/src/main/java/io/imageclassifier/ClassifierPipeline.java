@@ -15,6 +15,7 @@ import io.imageclassifier.sink.bigquery.BigQueryOutput;
 import io.imageclassifier.sink.console.ConsoleLine;
 import io.imageclassifier.sink.json.JsonFileSinks;
 import io.imageclassifier.source.local.LocalDirectorySource;
+import io.imageclassifier.source.pubsub.PubSubIngest;
 import java.io.File;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -43,26 +44,36 @@ public final class ClassifierPipeline {
     public record Outputs(DataStream<Prediction> predictions, DataStream<DeadLetter> deadLetters) {}
 
     public static Outputs build(StreamExecutionEnvironment env, JobConfig config) {
-        DataStream<ObjectRef> refs = switch (config.source()) {
-            case LOCAL -> localSource(env, config);
-            case PUBSUB -> throw new ConfigException("--subscription: the Pub/Sub source is not available in this build");
-        };
-
-        SingleOutputStreamOperator<ObjectRef> fresh = refs
-                .keyBy(ObjectRef::key, Types.STRING)
-                .process(new DedupeFunction(config.runtime().dedupeTtl()))
-                .name("dedupe").uid("dedupe");
-
-        DataStream<FetchResult> fetched = fresh
-                .map(new LocalFileFetcher(inputDir(config), config.model().maxImageBytes()))
-                .name("read-file").uid("read-file");
+        DataStream<FetchResult> fetched;
+        DataStream<DeadLetter> sourceDeadLetters = null;
+        switch (config.source()) {
+            case LOCAL -> {
+                SingleOutputStreamOperator<ObjectRef> fresh = localSource(env, config)
+                        .keyBy(ObjectRef::key, Types.STRING)
+                        .process(new DedupeFunction(config.runtime().dedupeTtl()))
+                        .name("dedupe").uid("dedupe");
+                fetched = fresh
+                        .map(new LocalFileFetcher(inputDir(config), config.model().maxImageBytes()))
+                        .name("read-file").uid("read-file");
+            }
+            case PUBSUB -> {
+                // Pub/Sub source -> notification filter -> keyBy -> dedupe -> async GCS fetch.
+                PubSubIngest.Streams cloud = PubSubIngest.build(env, config);
+                fetched = cloud.fetched();
+                sourceDeadLetters = cloud.deadLetters();
+            }
+            default -> throw new ConfigException("unknown source " + config.source());
+        }
 
         SingleOutputStreamOperator<Prediction> predictions = DataStreamUtils
                 .reinterpretAsKeyedStream(fetched, r -> r.ref().key(), Types.STRING)
-                .process(new ClassifyFunction(config.model()))
+                .process(new ClassifyFunction(config.model(), config.gcs()))
                 .name("classify").uid("classify");
 
         DataStream<DeadLetter> deadLetters = predictions.getSideOutput(DeadLetterOutput.TAG);
+        if (sourceDeadLetters != null) {
+            deadLetters = deadLetters.union(sourceDeadLetters);
+        }
 
         attachSinks(config, predictions, deadLetters);
         return new Outputs(predictions, deadLetters);

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.config.JobConfigParser;
-import io.imageclassifier.testing.BadImages;
 import io.imageclassifier.testing.JsonRows;
 import io.imageclassifier.testing.SharedData;
-import java.awt.Color;
+import io.imageclassifier.testing.TestImages;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -164,12 +164,19 @@ class LocalModeITCase {
 
     @Test
     void badFilesGoToDeadLetterWithTheirReasonsAndHardOnesAreClassified() throws Exception {
-        Files.write(input.resolve("truncated.jpg"), BadImages.truncatedJpeg());
+        // Bad: each must land in dead-letter with its reason.
+        Files.write(input.resolve("truncated.jpg"), TestImages.truncatedJpeg());
         Files.write(input.resolve("empty.jpg"), new byte[0]);
-        Files.write(input.resolve("text.jpg"), BadImages.textNamedJpeg());
-        Files.write(input.resolve("bomb.png"), BadImages.pngBomb(20000, 20000));
+        Files.write(input.resolve("text.jpg"), TestImages.textNamedJpeg());
+        Files.write(input.resolve("bomb.png"), TestImages.pngBomb(20000, 20000));
         Files.write(input.resolve("huge-file.png"), new byte[2 * 1024 * 1024]);
-        Files.write(input.resolve("green.png"), BadImages.smallPng(Color.GREEN));
+        // Hard but valid: each must become a prediction.
+        Files.write(input.resolve("cmyk.jpg"), TestImages.cmykJpeg(320, 240));
+        Files.write(input.resolve("sixteen-bit.png"), TestImages.write(
+                TestImages.quadrants(300, 200, BufferedImage.TYPE_USHORT_GRAY), "png"));
+        Files.write(input.resolve("animated.gif"), TestImages.animatedGif(240, 160, TestImages.RED, TestImages.BLUE));
+        Files.write(input.resolve("progressive.jpg"), TestImages.jpeg(
+                TestImages.quadrants(320, 240, BufferedImage.TYPE_INT_RGB), true));
 
         env(config("--once", "--max-image-bytes", "1mb")).execute("bad-files");
 
@@ -181,8 +188,12 @@ class LocalModeITCase {
                 Map.entry("text.jpg", "unsupported_format"),
                 Map.entry("bomb.png", "too_many_pixels"),
                 Map.entry("huge-file.png", "too_large"));
-        assertThat(deadLetters()).allSatisfy(r -> assertThat(r.get("message").asText()).isNotBlank());
-        assertThat(predictions()).extracting(r -> r.get("name").asText()).containsExactly("green.png");
+        assertThat(deadLetters()).allSatisfy(r -> {
+            assertThat(r.get("message").asText()).isNotBlank();
+            assertThat(r.get("stage").asText()).isIn("fetch", "classify");
+        });
+        assertThat(predictions()).extracting(r -> r.get("name").asText())
+                .containsExactlyInAnyOrder("cmyk.jpg", "sixteen-bit.png", "animated.gif", "progressive.jpg");
     }
 
     @Test

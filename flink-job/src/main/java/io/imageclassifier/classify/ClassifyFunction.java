@@ -1,6 +1,8 @@
 package io.imageclassifier.classify;
 
+import io.imageclassifier.config.GcsConfig;
 import io.imageclassifier.config.ModelSettings;
+import io.imageclassifier.fetch.GcsModelFetcher;
 import io.imageclassifier.fetch.FetchResult;
 import io.imageclassifier.record.DeadLetter;
 import io.imageclassifier.record.DeadLetterReason;
@@ -35,18 +37,22 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
     static final int LATENCY_WINDOW = 10_000;
 
     private final ModelSettings settings;
+    private final GcsConfig gcs;
     private transient ImageClassifier classifier;
     private transient Counter classified;
     private transient Counter rejected;
     private transient Histogram latency;
 
-    public ClassifyFunction(ModelSettings settings) {
+    /** @param gcs how to read a {@code gs://} model or labels file */
+    public ClassifyFunction(ModelSettings settings, GcsConfig gcs) {
         this.settings = settings;
+        this.gcs = gcs;
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        classifier = ImageClassifier.open(ModelConfig.from(settings));
+        classifier = ImageClassifier.open(ModelConfig.from(settings), GcsModelFetcher.withLocalFallback(gcs),
+                SharedModelRegistry.jvmWide());
         classified = getRuntimeContext().getMetricGroup().counter("imagesClassified");
         rejected = getRuntimeContext().getMetricGroup().counter("imagesRejected");
         latency = getRuntimeContext().getMetricGroup().histogram(METRIC_SOURCE_TO_PREDICTION_MILLIS,

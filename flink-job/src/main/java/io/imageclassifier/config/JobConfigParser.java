@@ -78,7 +78,8 @@ public final class JobConfigParser {
                     bytes("--max-outstanding-bytes", o.maxOutstandingBytes),
                     o.contentTypePrefix,
                     o.namePrefix,
-                    o.nameSuffix);
+                    o.nameSuffix,
+                    duration("--max-ack-extension", o.maxAckExtension));
         }
         GcsConfig gcs = new GcsConfig(
                 firstNonBlank(o.gcsEndpoint, storageEmulatorUrl(env.get("STORAGE_EMULATOR_HOST"))),

@@ -71,6 +71,12 @@ final class JobOptions {
             description = "Cloud mode: classify only object names ending with this; others are skipped.")
     String nameSuffix;
 
+    @Option(names = "--max-ack-extension", paramLabel = "DURATION", defaultValue = "60min",
+            description = "Cloud mode: how long a received message's Pub/Sub lease is extended while it waits for "
+                    + "the checkpoint that acknowledges it; keep it well above --checkpoint-interval "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String maxAckExtension;
+
     // ---- Cloud Storage
     @Option(names = "--gcs-endpoint", paramLabel = "URL",
             description = "Cloud Storage emulator URL (no credentials). Default: $STORAGE_EMULATOR_HOST if set, "

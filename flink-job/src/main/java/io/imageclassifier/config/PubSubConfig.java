@@ -1,6 +1,7 @@
 package io.imageclassifier.config;
 
 import java.io.Serializable;
+import java.time.Duration;
 
 /**
  * The Pub/Sub subscription that carries the bucket's object-finalize notifications.
@@ -15,6 +16,9 @@ import java.io.Serializable;
  *                               (empty: all)
  * @param namePrefix             only object names starting with this (empty: all)
  * @param nameSuffix             only object names ending with this (empty: all)
+ * @param maxAckExtension        how long the client keeps extending a message's lease while it
+ *                               waits for its checkpoint to complete; must exceed the checkpoint
+ *                               interval plus the longest checkpoint
  */
 public record PubSubConfig(
         String projectId,
@@ -24,13 +28,19 @@ public record PubSubConfig(
         long maxOutstandingBytes,
         String contentTypePrefix,
         String namePrefix,
-        String nameSuffix) implements Serializable {
+        String nameSuffix,
+        Duration maxAckExtension) implements Serializable {
     public PubSubConfig {
         ConfigException.require(subscription != null && subscription.matches("projects/[^/]+/subscriptions/[^/]+"),
                 "--subscription", "must be a short name with --project-id, or projects/P/subscriptions/S; was "
                         + subscription);
         ConfigException.require(maxOutstandingMessages > 0, "--max-outstanding-messages", "must be positive");
         ConfigException.require(maxOutstandingBytes > 0, "--max-outstanding-bytes", "must be positive");
+        ConfigException.require(maxAckExtension != null && maxAckExtension.toSeconds() >= 10,
+                "--max-ack-extension", "must be at least 10s");
+        contentTypePrefix = contentTypePrefix == null ? "" : contentTypePrefix;
+        namePrefix = namePrefix == null ? "" : namePrefix;
+        nameSuffix = nameSuffix == null ? "" : nameSuffix;
     }
 
     /** Expands a short subscription name with the project, leaves a full one as is. */

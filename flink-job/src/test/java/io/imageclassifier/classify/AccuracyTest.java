@@ -1,5 +1,7 @@
 package io.imageclassifier.classify;
 
+import io.imageclassifier.testing.SharedData;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -18,7 +20,7 @@ class AccuracyTest {
 
     @BeforeAll
     static void open() throws Exception {
-        classifier = ImageClassifier.open(SharedData.config(), ModelFetcher.local(), REGISTRY);
+        classifier = ImageClassifier.open(SharedData.modelConfig(), ModelFetcher.local(), REGISTRY);
     }
 
     @AfterAll

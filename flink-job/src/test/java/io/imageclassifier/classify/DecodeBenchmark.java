@@ -1,5 +1,8 @@
 package io.imageclassifier.classify;
 
+import io.imageclassifier.testing.SharedData;
+import io.imageclassifier.testing.TestImages;
+
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;

@@ -1,9 +1,11 @@
 package io.imageclassifier.classify;
 
-import static io.imageclassifier.classify.TestImages.BLUE;
-import static io.imageclassifier.classify.TestImages.GREEN;
-import static io.imageclassifier.classify.TestImages.RED;
-import static io.imageclassifier.classify.TestImages.WHITE;
+import io.imageclassifier.testing.TestImages;
+
+import static io.imageclassifier.testing.TestImages.BLUE;
+import static io.imageclassifier.testing.TestImages.GREEN;
+import static io.imageclassifier.testing.TestImages.RED;
+import static io.imageclassifier.testing.TestImages.WHITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 

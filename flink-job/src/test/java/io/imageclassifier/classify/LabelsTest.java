@@ -1,5 +1,7 @@
 package io.imageclassifier.classify;
 
+import io.imageclassifier.testing.SharedData;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

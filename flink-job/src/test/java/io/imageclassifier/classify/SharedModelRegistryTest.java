@@ -1,5 +1,8 @@
 package io.imageclassifier.classify;
 
+import io.imageclassifier.testing.SharedData;
+import io.imageclassifier.testing.TestImages;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -23,7 +26,7 @@ class SharedModelRegistryTest {
 
     @Test
     void twoAcquisitionsShareOneSessionUntilBothAreReleased() throws Exception {
-        ModelConfig config = SharedData.config();
+        ModelConfig config = SharedData.modelConfig();
         SharedModelRegistry.Lease a = registry.acquire(config, ModelFetcher.local());
         SharedModelRegistry.Lease b = registry.acquire(config.withTopK(3), ModelFetcher.local());
         assertThat(b.model()).isSameAs(a.model());
@@ -44,8 +47,8 @@ class SharedModelRegistryTest {
 
     @Test
     void aDifferentSessionConfigGetsItsOwnSession() throws Exception {
-        try (SharedModelRegistry.Lease a = registry.acquire(SharedData.config(), ModelFetcher.local());
-                SharedModelRegistry.Lease b = registry.acquire(SharedData.config().withIntraOpThreads(2), ModelFetcher.local())) {
+        try (SharedModelRegistry.Lease a = registry.acquire(SharedData.modelConfig(), ModelFetcher.local());
+                SharedModelRegistry.Lease b = registry.acquire(SharedData.modelConfig().withIntraOpThreads(2), ModelFetcher.local())) {
             assertThat(b.model()).isNotSameAs(a.model());
             assertThat(registry.openSessions()).isEqualTo(2);
         }
@@ -56,7 +59,7 @@ class SharedModelRegistryTest {
     void classifiersOnOneConfigShareTheSession() throws Exception {
         List<ImageClassifier> classifiers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            classifiers.add(ImageClassifier.open(SharedData.config(), ModelFetcher.local(), registry));
+            classifiers.add(ImageClassifier.open(SharedData.modelConfig(), ModelFetcher.local(), registry));
         }
         assertThat(classifiers).extracting(ImageClassifier::model).containsOnly(classifiers.get(0).model());
         for (ImageClassifier c : classifiers) {
@@ -67,7 +70,7 @@ class SharedModelRegistryTest {
 
     @Test
     void loadsNameVersionAndLabels() throws Exception {
-        try (SharedModelRegistry.Lease lease = registry.acquire(SharedData.config(), ModelFetcher.local())) {
+        try (SharedModelRegistry.Lease lease = registry.acquire(SharedData.modelConfig(), ModelFetcher.local())) {
             LoadedModel m = lease.model();
             assertThat(m.name()).isEqualTo("mobilenetv2-12-int8");
             assertThat(m.version()).isEqualTo("83530ad811bc"); // shared/models/SHA256SUMS
@@ -79,7 +82,7 @@ class SharedModelRegistryTest {
 
     @Test
     void cudaFallsBackToCpuWhenUnavailable() throws Exception {
-        ModelConfig cuda = SharedData.config().withExecutionProvider(ExecutionProvider.CUDA);
+        ModelConfig cuda = SharedData.modelConfig().withExecutionProvider(ExecutionProvider.CUDA);
         try (ImageClassifier c = ImageClassifier.open(cuda, ModelFetcher.local(), registry)) {
             // The Maven onnxruntime artifact is CPU-only; on a CUDA build this would say CUDA.
             assertThat(c.model().executionProvider()).isIn(ExecutionProvider.CPU, ExecutionProvider.CUDA);
@@ -113,7 +116,7 @@ class SharedModelRegistryTest {
     @Test
     void labelsThatDoNotMatchTheOutputFail() throws Exception {
         Path labels = Files.writeString(dir.resolve("ten.txt"), "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n");
-        assertThatThrownBy(() -> registry.acquire(SharedData.config().withLabels(labels.toString()), ModelFetcher.local()))
+        assertThatThrownBy(() -> registry.acquire(SharedData.modelConfig().withLabels(labels.toString()), ModelFetcher.local()))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("[?, 1000]")
                 .hasMessageContaining("[N, 10]");
@@ -167,7 +170,7 @@ class SharedModelRegistryTest {
 
     @Test
     void classifierPassesDecoderRejectionsOn() throws Exception {
-        try (ImageClassifier c = ImageClassifier.open(SharedData.config(), ModelFetcher.local(), registry)) {
+        try (ImageClassifier c = ImageClassifier.open(SharedData.modelConfig(), ModelFetcher.local(), registry)) {
             ImageRejectedException e = catchThrowableOfType(ImageRejectedException.class, () -> c.classify(new byte[0]));
             assertThat(e.reason()).isEqualTo(DeadLetterReason.EMPTY);
         }

@@ -1,5 +1,6 @@
 package io.imageclassifier.testing;
 
+import io.imageclassifier.classify.ModelConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,6 +28,11 @@ public final class SharedData {
 
     public static Path labels() {
         return dir().resolve("labels/imagenet_classes.txt");
+    }
+
+    /** The shared model with its labels, defaults for the rest. */
+    public static ModelConfig modelConfig() {
+        return ModelConfig.of(model().toString(), labels().toString());
     }
 
     public static Path photo(String name) {

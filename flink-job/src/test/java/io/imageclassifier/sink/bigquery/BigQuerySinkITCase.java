@@ -50,6 +50,8 @@ class BigQuerySinkITCase {
     static volatile FakeBigQueryWrite fake;
     static final AtomicBoolean failedBeforeCommit = new AtomicBoolean();
     static final AtomicBoolean failedAfterCommit = new AtomicBoolean();
+    /** Which mode runs: the first failure waits for rows that are appended but not yet committed. */
+    static volatile BigQueryDelivery delivery;
 
     private FakeBigQueryRest rest;
 
@@ -99,6 +101,7 @@ class BigQuerySinkITCase {
     }
 
     private void run(BigQueryDelivery delivery, boolean injectFailures) throws Exception {
+        BigQuerySinkITCase.delivery = delivery;
         BigQueryConfig config = BigQueryConfig.parseTable("proj.ds.predictions", delivery, rest.endpoint(), fake.endpoint());
         try (GoogleBigQueryServices services = new GoogleBigQueryServices(config)) {
             BigQueryTableSetup.ensureTable(services, config);
@@ -157,7 +160,11 @@ class BigQuerySinkITCase {
         @Override
         public Prediction map(Prediction p) {
             FakeBigQueryWrite f = fake;
-            boolean rowsInFlight = f.uncommittedRows() >= 20 || f.committedRows(TABLE).size() >= 20;
+            // Exactly-once: appended to a PENDING stream, not committed. At-least-once: rows on _default
+            // are committed as they land, so "some written" is the moment that matters.
+            boolean rowsInFlight = delivery == BigQueryDelivery.EXACTLY_ONCE
+                    ? f.uncommittedRows() >= 5
+                    : f.committedRows(TABLE).size() >= 20;
             if (rowsInFlight && failedBeforeCommit.compareAndSet(false, true)) {
                 throw new IllegalStateException("injected failure between append and commit");
             }

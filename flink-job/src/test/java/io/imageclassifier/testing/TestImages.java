@@ -1,4 +1,4 @@
-package io.imageclassifier.classify;
+package io.imageclassifier.testing;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -20,17 +20,17 @@ import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** Small synthetic images in every format the decoder supports, generated in the tests. */
-final class TestImages {
+public final class TestImages {
 
-    static final int RED = 0xff0000;
-    static final int GREEN = 0x00ff00;
-    static final int BLUE = 0x0000ff;
-    static final int WHITE = 0xffffff;
+    public static final int RED = 0xff0000;
+    public static final int GREEN = 0x00ff00;
+    public static final int BLUE = 0x0000ff;
+    public static final int WHITE = 0xffffff;
 
     private TestImages() {}
 
     /** A w x h image of four solid quadrants: red top-left, green top-right, blue bottom-left, white bottom-right. */
-    static BufferedImage quadrants(int w, int h, int type) {
+    public static BufferedImage quadrants(int w, int h, int type) {
         BufferedImage img = new BufferedImage(w, h, type);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
@@ -40,13 +40,13 @@ final class TestImages {
         return img;
     }
 
-    static int quadrantColour(int x, int y, int w, int h) {
+    public static int quadrantColour(int x, int y, int w, int h) {
         boolean left = x < w / 2;
         boolean upper = y < h / 2;
         return upper ? (left ? RED : GREEN) : (left ? BLUE : WHITE);
     }
 
-    static byte[] write(BufferedImage img, String format) throws IOException {
+    public static byte[] write(BufferedImage img, String format) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         if (!ImageIO.write(img, format, out)) {
             throw new IOException("no writer for " + format);
@@ -54,7 +54,7 @@ final class TestImages {
         return out.toByteArray();
     }
 
-    static byte[] jpeg(BufferedImage img, boolean progressive) throws IOException {
+    public static byte[] jpeg(BufferedImage img, boolean progressive) throws IOException {
         ImageWriter writer = jdkJpegWriter();
         ImageWriteParam p = writer.getDefaultWriteParam();
         p.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
@@ -70,7 +70,7 @@ final class TestImages {
      * 4-band raster (no colour transform), and an Adobe APP14 segment with transform 0 marks the
      * four components as CMYK, stored inverted (255 = no ink).
      */
-    static byte[] cmykJpeg(int w, int h) throws IOException {
+    public static byte[] cmykJpeg(int w, int h) throws IOException {
         WritableRaster r = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
@@ -91,7 +91,7 @@ final class TestImages {
         return insertAfterSoi(jpeg, app14);
     }
 
-    static byte[] insertAfterSoi(byte[] jpeg, byte[] segment) {
+    public static byte[] insertAfterSoi(byte[] jpeg, byte[] segment) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(jpeg, 0, 2);
         out.writeBytes(segment);
@@ -100,7 +100,7 @@ final class TestImages {
     }
 
     /** A JPEG with an APP1 Exif segment whose IFD0 holds orientation {@code orientation}. */
-    static byte[] jpegWithOrientation(BufferedImage img, int orientation, boolean littleEndian) throws IOException {
+    public static byte[] jpegWithOrientation(BufferedImage img, int orientation, boolean littleEndian) throws IOException {
         byte[] jpeg = jpeg(img, false);
         ByteArrayOutputStream tiff = new ByteArrayOutputStream();
         if (littleEndian) {
@@ -117,7 +117,7 @@ final class TestImages {
     }
 
     /** A two-frame GIF: the first frame solid {@code first}, the second solid {@code second}. */
-    static byte[] animatedGif(int w, int h, int first, int second) throws IOException {
+    public static byte[] animatedGif(int w, int h, int first, int second) throws IOException {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
@@ -152,7 +152,7 @@ final class TestImages {
     }
 
     /** A valid PNG header declaring {@code w x h} RGB pixels, with a tiny IDAT: a decompression bomb. */
-    static byte[] pngBomb(int w, int h) throws IOException {
+    public static byte[] pngBomb(int w, int h) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
         byte[] ihdr = new byte[13];
@@ -179,7 +179,7 @@ final class TestImages {
      * each per pixel) and a single symbol for alpha (255) and distance (0), so only colours whose
      * channels are 0 or 255 can be written.
      */
-    static byte[] webpLossless(int w, int h) {
+    public static byte[] webpLossless(int w, int h) {
         BitWriter bits = new BitWriter();
         bits.write(0x2f, 8); // VP8L signature
         bits.write(w - 1, 14);
@@ -277,7 +277,7 @@ final class TestImages {
         out.write(v >>> 24);
     }
 
-    static byte[] concat(byte[] a, byte[] b) {
+    public static byte[] concat(byte[] a, byte[] b) {
         byte[] out = new byte[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);
         System.arraycopy(b, 0, out, a.length, b.length);
@@ -308,5 +308,16 @@ final class TestImages {
             }
             return out.toByteArray();
         }
+    }
+
+    /** The first half of a real JPEG from the dev set. */
+    public static byte[] truncatedJpeg() throws IOException {
+        byte[] jpeg = java.nio.file.Files.readAllBytes(SharedData.devImages().get(0));
+        return java.util.Arrays.copyOf(jpeg, jpeg.length / 2);
+    }
+
+    /** Text that only its name calls an image. */
+    public static byte[] textNamedJpeg() {
+        return "this is not an image, just text with a .jpg name\n".getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,0 +1,102 @@
+package io.imageclassifier.source.notification;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imageclassifier.record.ObjectRef;
+import io.imageclassifier.source.pubsub.PubSubMessage;
+import java.util.Map;
+
+/**
+ * Reads Cloud Storage Pub/Sub notifications, payload format {@code JSON_API_V1}: attributes
+ * {@code eventType}, {@code bucketId}, {@code objectId}, {@code objectGeneration},
+ * {@code payloadFormat}; data = the object resource as JSON (its {@code size} is a decimal string).
+ * The attributes are authoritative for identity; the resource must agree with them and supplies
+ * size, content type and times.
+ */
+public final class GcsNotificationParser {
+
+    public static final String OBJECT_FINALIZE = "OBJECT_FINALIZE";
+    static final String JSON_API_V1 = "JSON_API_V1";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private GcsNotificationParser() {}
+
+    /** Classifies one message; never throws. */
+    public static GcsNotification parse(PubSubMessage message, long seenAtMillis) {
+        Map<String, String> a = message.attributes();
+        String id = message.messageId();
+        String bucket = a.get("bucketId");
+        String name = a.get("objectId");
+        String generation = a.get("objectGeneration");
+        String eventType = a.get("eventType");
+        String format = a.get("payloadFormat");
+
+        if (blank(eventType)) {
+            return new GcsNotification.Malformed(id, bucket, name, generation, "no eventType attribute");
+        }
+        if (!OBJECT_FINALIZE.equals(eventType)) {
+            return new GcsNotification.OtherEvent(eventType);
+        }
+        if (!JSON_API_V1.equals(format)) {
+            return new GcsNotification.Malformed(id, bucket, name, generation,
+                    "payloadFormat must be JSON_API_V1, was " + format);
+        }
+        if (blank(bucket) || blank(name) || blank(generation)) {
+            return new GcsNotification.Malformed(id, bucket, name, generation,
+                    "missing attribute bucketId, objectId or objectGeneration");
+        }
+        if (!generation.chars().allMatch(Character::isDigit)) {
+            return new GcsNotification.Malformed(id, bucket, name, generation, "objectGeneration is not a number");
+        }
+        JsonNode resource;
+        try {
+            resource = JSON.readTree(message.data());
+        } catch (JsonProcessingException e) {
+            return new GcsNotification.Malformed(id, bucket, name, generation, "data is not JSON: " + firstLine(e));
+        } catch (java.io.IOException e) {
+            return new GcsNotification.Malformed(id, bucket, name, generation, "data is not readable: " + e);
+        }
+        if (resource == null || !resource.isObject()) {
+            return new GcsNotification.Malformed(id, bucket, name, generation, "data is not a JSON object");
+        }
+        String mismatch = mismatch(resource, "bucket", bucket) + mismatch(resource, "name", name)
+                + mismatch(resource, "generation", generation);
+        if (!mismatch.isEmpty()) {
+            return new GcsNotification.Malformed(id, bucket, name, generation,
+                    "object resource disagrees with attributes:" + mismatch);
+        }
+        long size;
+        try {
+            size = resource.hasNonNull("size") ? Long.parseLong(resource.get("size").asText()) : -1;
+        } catch (NumberFormatException e) {
+            return new GcsNotification.Malformed(id, bucket, name, generation, "size is not a number");
+        }
+        return new GcsNotification.Finalized(new ObjectRef(ObjectRef.SOURCE_GCS, bucket, name, generation, size,
+                text(resource, "contentType"), text(resource, "timeCreated"), text(resource, "updated"),
+                id, seenAtMillis));
+    }
+
+    private static String mismatch(JsonNode resource, String field, String expected) {
+        JsonNode value = resource.get(field);
+        if (value == null || value.isNull() || value.asText().equals(expected)) {
+            return "";
+        }
+        return " " + field + "=" + value.asText() + " (attribute " + expected + ")";
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String firstLine(Exception e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+}

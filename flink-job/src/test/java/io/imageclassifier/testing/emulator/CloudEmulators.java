@@ -1,0 +1,149 @@
+package io.imageclassifier.testing.emulator;
+
+import com.google.cloud.NoCredentials;
+import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.StorageOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * JUnit 5 extension that starts the Pub/Sub emulator and fake-gcs-server once per test run (shared
+ * by every class that registers it; stopped when the run ends). fake-gcs-server publishes
+ * {@code OBJECT_FINALIZE}/{@code OBJECT_DELETE} notifications in the real GCS format
+ * ({@code JSON_API_V1}) to {@link #NOTIFICATION_TOPIC} on the Pub/Sub emulator, so tests exercise the
+ * same chain as production: upload, notification, subscription.
+ *
+ * <p>Missing emulator binaries skip the tests with a message, except when {@code CI=true}: there
+ * they fail. Install them with {@code scripts/install-emulators.sh}.
+ */
+public final class CloudEmulators implements BeforeAllCallback {
+
+    public static final String PROJECT = "test-project";
+    public static final String NOTIFICATION_TOPIC = "projects/" + PROJECT + "/topics/gcs-notifications";
+
+    private Running running;
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        running = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(Running.class, k -> Running.start(), Running.class);
+    }
+
+    /** {@code host:port} of the Pub/Sub emulator. */
+    public String pubsubEndpoint() {
+        return "127.0.0.1:" + running.pubsub.port;
+    }
+
+    /** {@code http://host:port} of the GCS emulator. */
+    public String gcsEndpoint() {
+        return "http://127.0.0.1:" + running.gcs.port;
+    }
+
+    public PubSubTestClient pubsub() {
+        return running.client;
+    }
+
+    /** A test-side Storage client of the emulator (close it). */
+    public Storage storage() {
+        return StorageOptions.http().setHost(gcsEndpoint()).setProjectId(PROJECT)
+                .setCredentials(NoCredentials.getInstance()).build().getService();
+    }
+
+    private static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+        final EmulatorProcess pubsub;
+        final EmulatorProcess gcs;
+        final PubSubTestClient client;
+
+        private Running(EmulatorProcess pubsub, EmulatorProcess gcs, PubSubTestClient client) {
+            this.pubsub = pubsub;
+            this.gcs = gcs;
+            this.client = client;
+        }
+
+        static Running start() {
+            Path pubsubBin = require(EmulatorBinaries.pubsub(), "Pub/Sub emulator (cloud-pubsub-emulator of the "
+                    + "Google Cloud CLI: gcloud components install pubsub-emulator, or apt google-cloud-cli-pubsub-emulator)");
+            Path gcsBin = require(EmulatorBinaries.fakeGcsServer(), "fake-gcs-server (scripts/install-emulators.sh)");
+            EmulatorProcess pubsub = null;
+            EmulatorProcess gcs = null;
+            try {
+                int pubsubPort = EmulatorProcess.freePort();
+                pubsub = EmulatorProcess.start("pubsub-emulator", pubsubCommand(pubsubBin, pubsubPort), pubsubPort,
+                        Map.of(), Duration.ofSeconds(60));
+                PubSubTestClient client = new PubSubTestClient("127.0.0.1:" + pubsubPort);
+                client.createTopic(NOTIFICATION_TOPIC);
+                int gcsPort = EmulatorProcess.freePort();
+                gcs = EmulatorProcess.start("fake-gcs-server", List.of(gcsBin.toString(),
+                        "-scheme", "http", "-host", "127.0.0.1", "-port", Integer.toString(gcsPort),
+                        "-external-url", "http://127.0.0.1:" + gcsPort, "-backend", "memory",
+                        "-event.pubsub-project-id", PROJECT, "-event.pubsub-topic", "gcs-notifications",
+                        "-event.list", "finalize,delete", "-log-level", "warn"),
+                        gcsPort, Map.of("PUBSUB_EMULATOR_HOST", "127.0.0.1:" + pubsubPort), Duration.ofSeconds(30));
+                return new Running(pubsub, gcs, client);
+            } catch (Exception e) {
+                if (gcs != null) {
+                    gcs.close();
+                }
+                if (pubsub != null) {
+                    pubsub.close();
+                }
+                throw new IllegalStateException("could not start the cloud emulators: " + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * The emulator's fat jar (0.8.20) bundles a grpc-core that calls
+         * {@code InternalStatus.asRuntimeException(Status, Metadata, boolean)} with an older grpc-api
+         * that lacks it: every StreamingPull cancel then throws {@code NoSuchMethodError} in
+         * {@code onRstStreamRead}, the server never cleans the dead stream up and keeps leasing the
+         * subscription's messages to it, so a restarted reader starves for minutes. Launching the same
+         * jar with our (matching) grpc-api first on the classpath fixes that. Falls back to the
+         * launcher script when the jar is not where the SDK puts it.
+         */
+        private static List<String> pubsubCommand(Path launcher, int port) throws Exception {
+            Path lib = launcher.toRealPath().getParent().getParent().resolve("lib");
+            Optional<Path> jar;
+            try (var files = java.nio.file.Files.list(lib)) {
+                jar = files.filter(p -> p.getFileName().toString().matches("cloud-pubsub-emulator-.*-all\\.jar"))
+                        .findFirst();
+            } catch (java.io.IOException e) {
+                jar = Optional.empty();
+            }
+            List<String> args = List.of("--host=127.0.0.1", "--port=" + port);
+            if (jar.isEmpty()) {
+                return java.util.stream.Stream.concat(java.util.stream.Stream.of(launcher.toString()), args.stream())
+                        .toList();
+            }
+            Path grpcApi = Path.of(io.grpc.Status.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+            return java.util.stream.Stream.concat(java.util.stream.Stream.of(javaBin.toString(), "-Xmx512m", "-cp",
+                            grpcApi + java.io.File.pathSeparator + jar.get(), "com.google.cloud.pubsub.testing.v1.Main"),
+                    args.stream()).toList();
+        }
+
+        private static Path require(Optional<Path> binary, String what) {
+            if (binary.isPresent()) {
+                return binary.get();
+            }
+            String message = what + " is not installed";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new IllegalStateException(message + " (CI=true: emulator tests must run)");
+            }
+            Assumptions.abort(message + ": skipping the emulator tests (they run in CI)");
+            return null;
+        }
+
+        @Override
+        public void close() throws Exception {
+            client.close();
+            gcs.close();
+            pubsub.close();
+        }
+    }
+}

