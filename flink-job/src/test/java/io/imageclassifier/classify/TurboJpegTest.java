@@ -3,6 +3,8 @@ package io.imageclassifier.classify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.imageclassifier.testing.SharedData;
+import io.imageclassifier.testing.TestImages;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
