@@ -22,12 +22,22 @@ import java.util.stream.Stream;
 final class JobPhase {
 
     /** What one job run measured; see {@link JobRun}. */
-    record Result(int rows, int deadLetters, long firstRowMillis, long lastRowMillis, long wallMillis, long p50Millis,
-            long p99Millis, long vmHwmKb) {
+    record Result(int rows, int deadLetters, long firstRowMillis, long secondHalfFromMillis, long lastRowMillis,
+            long wallMillis, long p50Millis, long p99Millis, long vmHwmKb) {
 
         /** Steady-state images/s: rows between the first and the last row written. */
         double imagesPerSecond() {
             return rows < 2 || lastRowMillis <= firstRowMillis ? 0 : (rows - 1) * 1000.0 / (lastRowMillis - firstRowMillis);
+        }
+
+        /**
+         * Images/s over the second half of the rows only: a diagnostic of how much of the gap to
+         * {@link #imagesPerSecond()} is the fresh JVM's warm-up (JIT) early in the run.
+         */
+        double secondHalfImagesPerSecond() {
+            int n = rows - rows / 2;
+            return n < 2 || lastRowMillis <= secondHalfFromMillis ? 0
+                    : (n - 1) * 1000.0 / (lastRowMillis - secondHalfFromMillis);
         }
     }
 
@@ -110,7 +120,7 @@ final class JobPhase {
             v.put(parts[0], Long.parseLong(parts[1]));
         }
         return new Result(v.get("rows").intValue(), v.get("deadLetters").intValue(), v.get("firstRowMillis"),
-                v.get("lastRowMillis"), v.get("wallMillis"), v.get("p50Millis"), v.get("p99Millis"), v.get("vmHwmKb"));
+                v.get("secondHalfFromMillis"), v.get("lastRowMillis"), v.get("wallMillis"), v.get("p50Millis"), v.get("p99Millis"), v.get("vmHwmKb"));
     }
 
     static void deleteTree(Path dir) throws IOException {
