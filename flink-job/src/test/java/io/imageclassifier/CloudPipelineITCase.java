@@ -142,7 +142,7 @@ class CloudPipelineITCase {
                 Map<String, Blob> second = upload(storage, bucket, images.subList(20, 50));
                 blobs.putAll(second);
                 for (Blob blob : List.copyOf(second.values()).subList(0, 5)) {
-                    republishFinalize(blob); // a redelivered / duplicated notification
+                    EMULATORS.publishFinalize(blob); // a redelivered / duplicated notification
                 }
                 waitFor("50 prediction rows and 3 dead letters",
                         () -> predictions().size() >= 50 && deadLetters().size() >= 3);
@@ -229,18 +229,6 @@ class CloudPipelineITCase {
                     Files.readAllBytes(file)));
         }
         return blobs;
-    }
-
-    /** Publishes a second notification for an object version, in the format GCS uses. */
-    private static void republishFinalize(Blob blob) throws Exception {
-        String resource = String.format("{\"kind\":\"storage#object\",\"name\":\"%s\",\"bucket\":\"%s\","
-                        + "\"generation\":\"%d\",\"contentType\":\"%s\",\"size\":\"%d\",\"timeCreated\":\"%s\","
-                        + "\"updated\":\"%s\"}", blob.getName(), blob.getBucket(), blob.getGeneration(),
-                blob.getContentType(), blob.getSize(), blob.getCreateTimeOffsetDateTime(),
-                blob.getUpdateTimeOffsetDateTime());
-        EMULATORS.pubsub().publish(CloudEmulators.NOTIFICATION_TOPIC, resource.getBytes(StandardCharsets.UTF_8),
-                Map.of("eventType", "OBJECT_FINALIZE", "payloadFormat", "JSON_API_V1", "bucketId", blob.getBucket(),
-                        "objectId", blob.getName(), "objectGeneration", Long.toString(blob.getGeneration())));
     }
 
     private static void waitFor(String what, BooleanSupplier done) throws InterruptedException {

@@ -33,11 +33,6 @@ final class ImageReaders {
 
     private ImageReaders() {}
 
-    static {
-        // ImageIO's disk cache would copy every stream to a temp file; we read from byte arrays.
-        ImageIO.setUseCache(false);
-    }
-
     /** Registered reader providers, best first. */
     static List<ImageReaderSpi> providers() {
         return PROVIDERS;
@@ -62,11 +57,32 @@ final class ImageReaders {
         return null;
     }
 
+    /**
+     * Touches ImageIO for the first time with the system classloader as the thread's context loader.
+     * ImageIO's static initialiser builds the JVM-wide registry from the context loader of whichever
+     * thread gets there first; on a Flink task thread that is the job's child-first classloader, whose
+     * TwelveMonkeys plugins would then sit in the JVM-wide registry: that pins the job's classloader
+     * after the job ends, serves a restarted job the dead job's plugin classes, and broke other
+     * callers with IllegalAccessError (seen when a REST-submitted job ran first in a test JVM).
+     */
+    private static Iterator<ImageReaderSpi> jdkRegistryReaders() {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(ClassLoader.getSystemClassLoader());
+        try {
+            // ImageIO's disk cache would copy every stream to a temp file; we read from byte arrays.
+            ImageIO.setUseCache(false);
+            return IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class, false);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
     private static List<ImageReaderSpi> load() {
         ServiceRegistry registry = new ServiceRegistry(List.<Class<?>>of(ImageReaderSpi.class).iterator());
         // JDK built-ins first (defined by the bootstrap loader), so that the TwelveMonkeys JPEG
         // provider finds its delegate on registration and orders itself ahead of it.
-        Iterator<ImageReaderSpi> builtIn = IIORegistry.getDefaultInstance().getServiceProviders(ImageReaderSpi.class, false);
+        Iterator<ImageReaderSpi> builtIn = jdkRegistryReaders();
         while (builtIn.hasNext()) {
             ImageReaderSpi spi = builtIn.next();
             if (spi.getClass().getClassLoader() == null) {

@@ -30,20 +30,10 @@ public final class GcsObjects {
      * @throws IOException when the object does not exist or cannot be read
      */
     public static void download(GcsConfig config, String uri, Path dest) throws IOException {
-        GcsUri gcs = GcsUri.parse(uri);
-        try (Storage storage = StorageClientFactory.of(config).create()) {
-            Blob blob = storage.get(BlobId.of(gcs.bucket(), gcs.object()));
-            if (blob == null) {
-                throw new IOException(uri + " does not exist");
-            }
+        withBlob(config, uri, (storage, blob) -> {
             downloadGeneration(storage, blob.getBlobId(), dest);
-        } catch (StorageException e) {
-            throw new IOException("cannot read " + uri + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("cannot read " + uri, e);
-        }
+            return dest;
+        });
     }
 
     /**
@@ -53,19 +43,30 @@ public final class GcsObjects {
      * @return the local file
      */
     public static Path localCopy(GcsConfig config, String uri, Path dir) throws IOException {
-        GcsUri gcs = GcsUri.parse(uri);
         Files.createDirectories(dir);
+        return withBlob(config, uri, (storage, blob) -> {
+            Path dest = dir.resolve(shortHash(uri) + "-" + blob.getGeneration() + "-" + GcsUri.parse(uri).fileName());
+            if (!Files.exists(dest)) {
+                downloadGeneration(storage, blob.getBlobId(), dest);
+            }
+            return dest;
+        });
+    }
+
+    private interface BlobAction {
+        Path apply(Storage storage, Blob blob) throws IOException;
+    }
+
+    /** Looks {@code uri} up and runs {@code action} on it; client errors become IOExceptions naming it. */
+    private static Path withBlob(GcsConfig config, String uri, BlobAction action) throws IOException {
+        GcsUri gcs = GcsUri.parse(uri);
         try (Storage storage = StorageClientFactory.of(config).create()) {
             Blob blob = storage.get(BlobId.of(gcs.bucket(), gcs.object()));
             if (blob == null) {
                 // NoSuchFile: callers probing optional objects (a model's sidecar) tell "absent" from "broken".
                 throw new java.nio.file.NoSuchFileException(uri, null, "does not exist");
             }
-            Path dest = dir.resolve(shortHash(uri) + "-" + blob.getGeneration() + "-" + gcs.fileName());
-            if (!Files.exists(dest)) {
-                downloadGeneration(storage, blob.getBlobId(), dest);
-            }
-            return dest;
+            return action.apply(storage, blob);
         } catch (StorageException e) {
             throw new IOException("cannot read " + uri + ": " + e.getMessage(), e);
         } catch (IOException e) {

@@ -126,6 +126,28 @@ class SubmitThroughRestITCase {
         assertFinishedWithPredictions(new FlinkRest(client.getWebInterfaceURL()), jobId, output);
     }
 
+    /**
+     * After the submitted jobs ran (in this JVM of its own, so they were the first to touch ImageIO),
+     * the JVM-wide ImageIO registry holds no plugin loaded by a job's classloader: one there would pin
+     * that classloader after the job ends and hand later jobs its stale classes.
+     */
+    @org.junit.jupiter.api.AfterAll
+    static void imageIoRegistryHoldsNoJobClasses() {
+        javax.imageio.spi.IIORegistry registry = javax.imageio.spi.IIORegistry.getDefaultInstance();
+        java.util.List<String> leaked = new java.util.ArrayList<>();
+        for (Class<?> category : java.util.List.of(javax.imageio.spi.ImageReaderSpi.class,
+                javax.imageio.spi.ImageWriterSpi.class)) {
+            registry.getServiceProviders(category, false).forEachRemaining(spi -> {
+                ClassLoader loader = spi.getClass().getClassLoader();
+                if (loader != null && loader != ClassLoader.getSystemClassLoader()
+                        && loader != ClassLoader.getPlatformClassLoader()) {
+                    leaked.add(spi.getClass().getName() + " from " + loader);
+                }
+            });
+        }
+        org.assertj.core.api.Assertions.assertThat(leaked).as("ImageIO plugins from job classloaders").isEmpty();
+    }
+
     static void assertFinishedWithPredictions(FlinkRest rest, String jobId, Path output) throws Exception {
         String state = rest.awaitTermination(jobId, Duration.ofMinutes(3));
         assertThat(state).as("job state; exceptions: %s", rest.get("jobs/" + jobId + "/exceptions"))

@@ -170,7 +170,7 @@ class PubSubIngestITCase {
             Map<String, Blob> second = upload(storage, bucket, images.subList(20, 50), "image/jpeg");
             // Duplicated notifications (a publisher retry, a second notification config): same object version.
             for (Blob blob : List.copyOf(second.values()).subList(0, 5)) {
-                republishFinalize(blob);
+                EMULATORS.publishFinalize(blob);
             }
             job.awaitOutcomes(53, Duration.ofMinutes(2));
             job.stopWhenAllAcked();
@@ -213,18 +213,6 @@ class PubSubIngestITCase {
                     Files.readAllBytes(file)));
         }
         return blobs;
-    }
-
-    /** Publishes a second notification for an object version, in the format GCS uses. */
-    private static void republishFinalize(Blob blob) throws Exception {
-        String resource = String.format("{\"kind\":\"storage#object\",\"name\":\"%s\",\"bucket\":\"%s\","
-                        + "\"generation\":\"%d\",\"contentType\":\"%s\",\"size\":\"%d\",\"timeCreated\":\"%s\","
-                        + "\"updated\":\"%s\"}", blob.getName(), blob.getBucket(), blob.getGeneration(),
-                blob.getContentType(), blob.getSize(), blob.getCreateTimeOffsetDateTime(),
-                blob.getUpdateTimeOffsetDateTime());
-        EMULATORS.pubsub().publish(CloudEmulators.NOTIFICATION_TOPIC, resource.getBytes(StandardCharsets.UTF_8),
-                Map.of("eventType", "OBJECT_FINALIZE", "payloadFormat", "JSON_API_V1", "bucketId", blob.getBucket(),
-                        "objectId", blob.getName(), "objectGeneration", Long.toString(blob.getGeneration())));
     }
 
     private static Path pathOf(List<Path> images, String name) {

@@ -55,6 +55,21 @@ public final class CloudEmulators implements BeforeAllCallback {
                 .setCredentials(NoCredentials.getInstance()).build().getService();
     }
 
+    /**
+     * Publishes an {@code OBJECT_FINALIZE} notification for {@code blob} in the exact format GCS
+     * uses ({@code JSON_API_V1}): what a redelivered or duplicated notification looks like.
+     */
+    public void publishFinalize(com.google.cloud.storage.Blob blob) throws Exception {
+        String resource = String.format("{\"kind\":\"storage#object\",\"name\":\"%s\",\"bucket\":\"%s\","
+                        + "\"generation\":\"%d\",\"contentType\":\"%s\",\"size\":\"%d\",\"timeCreated\":\"%s\","
+                        + "\"updated\":\"%s\"}", blob.getName(), blob.getBucket(), blob.getGeneration(),
+                blob.getContentType(), blob.getSize(), blob.getCreateTimeOffsetDateTime(),
+                blob.getUpdateTimeOffsetDateTime());
+        pubsub().publish(NOTIFICATION_TOPIC, resource.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                Map.of("eventType", "OBJECT_FINALIZE", "payloadFormat", "JSON_API_V1", "bucketId", blob.getBucket(),
+                        "objectId", blob.getName(), "objectGeneration", Long.toString(blob.getGeneration())));
+    }
+
     private static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         final EmulatorProcess pubsub;
         final EmulatorProcess gcs;
