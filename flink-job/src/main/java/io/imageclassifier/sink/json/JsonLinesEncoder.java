@@ -20,13 +20,4 @@ public final class JsonLinesEncoder<T> implements Encoder<T> {
         stream.write(writer.writeValueAsBytes(element));
         stream.write('\n');
     }
-
-    /** The JSON of one record, as {@link #encode} writes it (without the newline). */
-    public static String toJson(Object element) {
-        try {
-            return new ObjectMapper().writeValueAsString(element);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
