@@ -40,10 +40,8 @@ import org.apache.flink.streaming.api.functions.sink.PrintSink;
 public final class ClassifierPipeline {
     private ClassifierPipeline() {}
 
-    /** The streams the pipeline ends in, after their sinks are attached (for tests and extensions). */
-    public record Outputs(DataStream<Prediction> predictions, DataStream<DeadLetter> deadLetters) {}
-
-    public static Outputs build(StreamExecutionEnvironment env, JobConfig config) {
+    /** Adds the whole job graph, sinks included, to {@code env}. */
+    public static void build(StreamExecutionEnvironment env, JobConfig config) {
         DataStream<FetchResult> fetched;
         DataStream<DeadLetter> sourceDeadLetters = null;
         switch (config.source()) {
@@ -76,7 +74,6 @@ public final class ClassifierPipeline {
         }
 
         attachSinks(config, predictions, deadLetters);
-        return new Outputs(predictions, deadLetters);
     }
 
     private static DataStream<ObjectRef> localSource(StreamExecutionEnvironment env, JobConfig config) {
