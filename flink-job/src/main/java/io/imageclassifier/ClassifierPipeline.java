@@ -83,7 +83,9 @@ public final class ClassifierPipeline {
         }
         return env.fromSource(LocalDirectorySource.create(config.local()), WatermarkStrategy.noWatermarks(),
                         "local-directory")
-                .uid("local-directory-source");
+                // Not the uid of the FileSource this replaced: its state cannot be read as this one's,
+                // so an old savepoint fails with "cannot map state" instead of being misread.
+                .uid("local-directory-files");
     }
 
     private static String inputDir(JobConfig config) {

@@ -7,6 +7,11 @@ import io.imageclassifier.sink.bigquery.committer.BigQueryCommittable;
 import io.imageclassifier.sink.bigquery.committer.BigQueryCommittableSerializer;
 import io.imageclassifier.source.pubsub.enumerator.PubSubEnumeratorState;
 import io.imageclassifier.source.pubsub.enumerator.PubSubEnumeratorStateSerializer;
+import io.imageclassifier.source.local.enumerator.LocalEnumeratorState;
+import io.imageclassifier.source.local.enumerator.LocalEnumeratorStateSerializer;
+import io.imageclassifier.source.local.split.LocalFile;
+import io.imageclassifier.source.local.split.LocalFileSplit;
+import io.imageclassifier.source.local.split.LocalFileSplitSerializer;
 import io.imageclassifier.source.pubsub.split.PubSubSplit;
 import io.imageclassifier.source.pubsub.split.PubSubSplitSerializer;
 import java.io.IOException;
@@ -43,6 +48,22 @@ class StateContractTest {
             "projects/p/datasets/d/tables/t", "projects/p/datasets/d/tables/t/streams/s-1", 42);
     static final ObjectRef REF = new ObjectRef("gcs", "bucket", "uploads/cat.jpg", "1700000000000001", 123456,
             "image/jpeg", "2026-11-27T13:00:00.000001Z", "2026-11-27T13:00:00.000001Z", "msg-1", 1795000000000L);
+
+    static final LocalFile CAT = new LocalFile("2026/cat.jpg", 1795000000000L, 123456, 1795000001000L);
+    static final LocalFile DOG = new LocalFile("dog \u00e9t\u00e9.png", 1795000000500L, 654321, 1795000001000L);
+    static final LocalFileSplit LOCAL_SPLIT = new LocalFileSplit("files-7", java.util.List.of(CAT, DOG), 1);
+    static final LocalEnumeratorState LOCAL_ENUMERATOR = new LocalEnumeratorState(
+            java.util.List.of(CAT, DOG), java.util.List.of(DOG), true, 8);
+
+    @Test
+    void localFileSplitsOfVersion1StillRestore() throws Exception {
+        assertReads("local-split-v1.bin", new LocalFileSplitSerializer(), 1, LOCAL_SPLIT);
+    }
+
+    @Test
+    void localEnumeratorStateOfVersion1StillRestores() throws Exception {
+        assertReads("local-enumerator-v1.bin", new LocalEnumeratorStateSerializer(), 1, LOCAL_ENUMERATOR);
+    }
 
     @Test
     void pubSubSplitsOfVersion1StillRestore() throws Exception {
