@@ -23,11 +23,18 @@ final class JobPhase {
 
     /** What one job run measured; see {@link JobRun}. */
     record Result(int rows, int deadLetters, long firstRowMillis, long secondHalfFromMillis, long lastRowMillis,
-            long wallMillis, long p50Millis, long p99Millis, long vmHwmKb) {
+            long wallMillis, long p50Millis, long p99Millis, long vmHwmKb, int warmupRows, long warmupFirstRowMillis,
+            long warmupLastRowMillis) {
 
         /** Steady-state images/s: rows between the first and the last row written. */
         double imagesPerSecond() {
             return rows < 2 || lastRowMillis <= firstRowMillis ? 0 : (rows - 1) * 1000.0 / (lastRowMillis - firstRowMillis);
+        }
+
+        /** Steady-state images/s of the warm-up run (the fresh JVM, JIT cold); 0 without one. */
+        double coldImagesPerSecond() {
+            return warmupRows < 2 || warmupLastRowMillis <= warmupFirstRowMillis ? 0
+                    : (warmupRows - 1) * 1000.0 / (warmupLastRowMillis - warmupFirstRowMillis);
         }
 
         /**
@@ -81,10 +88,14 @@ final class JobPhase {
         return dir;
     }
 
-    /** Runs the job over {@code input} at {@code parallelism} in a child JVM. */
-    Result run(Path input, int parallelism, String label) throws IOException, InterruptedException {
+    /**
+     * Runs the job over {@code input} at {@code parallelism} in a child JVM, after a warm-up run of
+     * the same graph over {@code warmup} in the same JVM where that is not null.
+     */
+    Result run(Path input, Path warmup, int parallelism, String label) throws IOException, InterruptedException {
         Path out = workDir.resolve("job-output").resolve(label);
         deleteTree(out);
+        deleteTree(Path.of(out + "-warmup"));
         Path log = workDir.resolve("logs").resolve("job-" + label + ".log");
         Files.createDirectories(log.getParent());
 
@@ -101,8 +112,8 @@ final class JobPhase {
             }
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JobRun.class.getName(),
-                sharedDir.toString(), Integer.toString(parallelism),
-                "--input-dir", input.toString(), "--output-dir", out.toString(), "--once",
+                sharedDir.toString(), Integer.toString(parallelism), input.toString(), out.toString(),
+                warmup == null ? "-" : warmup.toString(), "--once",
                 "--parallelism", Integer.toString(parallelism), "--no-console"));
         cmd.addAll(extraJobFlags);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -114,13 +125,23 @@ final class JobPhase {
             throw new IllegalStateException("job run " + label + " failed (exit " + rc + "); last lines of " + log
                     + ":\n" + String.join("\n", lines.subList(from, lines.size())));
         }
-        Map<String, Long> v = new HashMap<>();
-        for (String kv : result.substring(4).trim().split(" ")) {
-            String[] parts = kv.split("=", 2);
-            v.put(parts[0], Long.parseLong(parts[1]));
-        }
+        Map<String, Long> v = new HashMap<>(Map.of("warmupRows", 0L, "warmupFirstRowMillis", -1L,
+                "warmupLastRowMillis", -1L));
+        lines.stream().filter(l -> l.startsWith("WARMUP ")).forEach(l -> parse(l, "warmup", v));
+        parse(result, "", v);
         return new Result(v.get("rows").intValue(), v.get("deadLetters").intValue(), v.get("firstRowMillis"),
-                v.get("secondHalfFromMillis"), v.get("lastRowMillis"), v.get("wallMillis"), v.get("p50Millis"), v.get("p99Millis"), v.get("vmHwmKb"));
+                v.get("secondHalfFromMillis"), v.get("lastRowMillis"), v.get("wallMillis"), v.get("p50Millis"),
+                v.get("p99Millis"), v.get("vmHwmKb"), v.get("warmupRows").intValue(), v.get("warmupFirstRowMillis"),
+                v.get("warmupLastRowMillis"));
+    }
+
+    /** Parses {@code WORD k=v k=v ...} into {@code v}, keys prefixed ({@code rows} -> {@code warmupRows}). */
+    private static void parse(String line, String prefix, Map<String, Long> v) {
+        for (String kv : line.substring(line.indexOf(' ') + 1).trim().split(" ")) {
+            String[] parts = kv.split("=", 2);
+            String key = prefix.isEmpty() ? parts[0] : prefix + Character.toUpperCase(parts[0].charAt(0)) + parts[0].substring(1);
+            v.put(key, Long.parseLong(parts[1]));
+        }
     }
 
     static void deleteTree(Path dir) throws IOException {

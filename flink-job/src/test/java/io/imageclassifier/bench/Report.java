@@ -22,7 +22,8 @@ final class Report {
         System.out.printf("bare/job JPEG decoder: %s%n", io.imageclassifier.classify.ImageDecoder.usesTurboJpeg()
                 ? "TurboJPEG (DCT-domain scaling)" : "ImageIO (TurboJPEG not installed or TURBOJPEG_JAR empty)");
         System.out.printf("threads/parallelism %d, loop window %.1f s x %d runs (median), job runs %d, job ~%.0f s of"
-                + " bare work%s%n", o.threads(), o.seconds(), o.reps(), o.jobReps(), o.jobSeconds(),
+                + " bare work after a warm-up run of ~%.0f s in the same JVM%s%n", o.threads(), o.seconds(), o.reps(),
+                o.jobReps(), o.jobSeconds(), o.jobWarmupSeconds(),
                 o.smoke() ? " [SMOKE: numbers mean nothing]" : "");
     }
 
@@ -53,9 +54,10 @@ final class Report {
     }
 
     void job(String set, int parallelism, JobPhase.Result j) {
-        System.out.printf("  job      %s p=%d: %d rows, %.1f images/s steady (2nd half of rows %.1f), rows %.1f s, wall"
-                        + " %.1f s, latency p50 %d ms p99 %d ms, peak RSS %d MB%n", set, parallelism, j.rows(),
-                j.imagesPerSecond(), j.secondHalfImagesPerSecond(),
+        System.out.printf("  job      %s p=%d: %d rows, %.1f images/s steady (2nd half of rows %.1f; warm-up run"
+                        + " %d rows at %.1f), rows %.1f s, wall %.1f s, latency p50 %d ms p99 %d ms, peak RSS %d MB%n",
+                set, parallelism, j.rows(), j.imagesPerSecond(), j.secondHalfImagesPerSecond(), j.warmupRows(),
+                j.coldImagesPerSecond(),
                 (j.lastRowMillis() - j.firstRowMillis()) / 1000.0, j.wallMillis() / 1000.0, j.p50Millis(),
                 j.p99Millis(), j.vmHwmKb() / 1024);
     }
@@ -75,8 +77,10 @@ final class Report {
             jobOverBare.add(jobIps.get(i) / bareRuns.get(i));
         }
         List<Double> warmOverBare = new ArrayList<>();
+        List<Double> coldOverBare = new ArrayList<>();
         for (int i = 0; i < jobRuns.size(); i++) {
             warmOverBare.add(jobRuns.get(i).secondHalfImagesPerSecond() / bareRuns.get(i));
+            coldOverBare.add(jobRuns.get(i).coldImagesPerSecond() / bareRuns.get(i));
         }
         double ratioBare = median(bareOverBase);
         double ratioJob = median(jobOverBare);
@@ -94,8 +98,12 @@ final class Report {
         result("job", s, job);
         result("bare/baseline", s, ratioBare);
         result("job/bare", s, ratioJob);
-        // Diagnostic, not the figure: the job over the second half of its rows (JIT warm).
+        // Diagnostics, not the figures: the job over the second half of its rows, and the
+        // warm-up run (a fresh JVM: JIT compilation inside the measured window).
         result("job_2nd_half/bare", s, median(warmOverBare));
+        if (jobRuns.get(0).warmupRows() > 0) {
+            result("job_cold/bare", s, median(coldOverBare));
+        }
         result("latency_p50_ms/job", s, mid.p50Millis());
         result("latency_p99_ms/job", s, mid.p99Millis());
         result("peak_rss_mb/job_p" + threads, s, rssT);

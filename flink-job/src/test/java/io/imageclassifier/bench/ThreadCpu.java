@@ -11,16 +11,20 @@ import java.util.TreeMap;
 /**
  * Where a job run's CPU went, by thread: samples {@code /proc/self/task/<tid>/stat} (user + system
  * clock ticks) every second from a daemon thread, keeping each thread's last value, so that threads
- * that ended (Flink's task threads) are still counted. Linux only; a diagnostic for the job log.
+ * that ended (Flink's task threads) are still counted; threads that were already running count
+ * from {@link #start()} on. Linux only; a diagnostic for the job log.
  */
 final class ThreadCpu implements Runnable {
 
     private final Map<String, long[]> byTid = new HashMap<>(); // tid -> {ticks}, name kept separately
     private final Map<String, String> names = new HashMap<>();
+    private final Map<String, Long> atStart = new HashMap<>();
     private volatile boolean stopped;
 
     static ThreadCpu start() {
         ThreadCpu t = new ThreadCpu();
+        t.sample();
+        t.byTid.forEach((tid, ticks) -> t.atStart.put(tid, ticks[0]));
         Thread th = new Thread(t, "bench-thread-cpu");
         th.setDaemon(true);
         th.start();
@@ -65,7 +69,7 @@ final class ThreadCpu implements Runnable {
         sample();
         stopped = true;
         Map<String, Long> byName = new TreeMap<>();
-        byTid.forEach((tid, t) -> byName.merge(names.get(tid), t[0], Long::sum));
+        byTid.forEach((tid, t) -> byName.merge(names.get(tid), t[0] - atStart.getOrDefault(tid, 0L), Long::sum));
         StringBuilder sb = new StringBuilder();
         byName.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(15)
                 .forEach(e -> sb.append(String.format("  %6.2f s  %s%n", e.getValue() / 100.0, e.getKey())));

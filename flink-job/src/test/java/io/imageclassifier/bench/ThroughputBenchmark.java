@@ -92,6 +92,7 @@ public final class ThroughputBenchmark {
         List<Double> bareRuns = new ArrayList<>();
         List<JobPhase.Result> jobRuns = new ArrayList<>();
         Path input = null;
+        Path warmup = null;
         int expected = 0;
         int rounds = Math.max(o.reps(), o.jobReps());
         for (int r = 0; r < rounds; r++) {
@@ -109,8 +110,13 @@ public final class ThroughputBenchmark {
                     int repeats = (images + set.files().size() - 1) / set.files().size();
                     input = jobs.input(set, repeats);
                     expected = repeats * set.files().size();
+                    if (o.jobWarmupSeconds() > 0 || o.smoke()) {
+                        int warmImages = (int) Math.max(set.files().size(),
+                                Math.round(bareRuns.get(0) * o.jobWarmupSeconds()));
+                        warmup = jobs.input(set, (warmImages + set.files().size() - 1) / set.files().size());
+                    }
                 }
-                JobPhase.Result j = jobs.run(input, o.threads(), set.name() + "-p" + o.threads() + "-" + r);
+                JobPhase.Result j = jobs.run(input, warmup, o.threads(), set.name() + "-p" + o.threads() + "-" + r);
                 check(j, expected);
                 jobRuns.add(j);
                 report.job(set.name(), o.threads(), j);
@@ -122,7 +128,7 @@ public final class ThroughputBenchmark {
             int images = (int) Math.max(set.files().size(),
                     Math.round(bareRuns.get(0) * Math.min(o.jobSeconds(), RSS_RUN_SECONDS)));
             int repeats = (images + set.files().size() - 1) / set.files().size();
-            p1 = jobs.run(jobs.input(set, repeats), 1, set.name() + "-p1");
+            p1 = jobs.run(jobs.input(set, repeats), null, 1, set.name() + "-p1");
             check(p1, repeats * set.files().size());
             report.job(set.name(), 1, p1);
         }
@@ -138,7 +144,7 @@ public final class ThroughputBenchmark {
 
     /** Command-line options; see {@link #HELP}. */
     record BenchOptions(List<String> sets, int limit, int threads, double seconds, int reps, int jobReps,
-            double jobSeconds, boolean rssAtOne, boolean smoke, Path workDir, Path sharedDir, String jobHeap,
+            double jobSeconds, double jobWarmupSeconds, boolean rssAtOne, boolean smoke, Path workDir, Path sharedDir, String jobHeap,
             List<String> jobFlags) {
 
         static final String HELP = """
@@ -151,6 +157,10 @@ public final class ThroughputBenchmark {
                   --job-reps R       job runs at parallelism T, median reported (default: 3);
                                      bare runs: the larger of the two, one before each baseline/job run
                   --job-seconds S    size the job input to about S seconds of bare work (default: 60)
+                  --job-warmup-seconds S
+                                     before each measured job run, the same graph runs in the same JVM
+                                     over about S seconds of bare work, so the job is measured warm
+                                     (default: 20; 0: measure the fresh JVM, JIT warm-up included)
                   --no-rss-at-1      skip the extra job run at parallelism 1 (peak RSS; input ~10 s of bare work)
                   --smoke            a few images, short windows, one run each: checks the harness works
                   --work-dir DIR     generated images, job inputs, outputs, logs (default: target/bench)
@@ -183,6 +193,7 @@ public final class ThroughputBenchmark {
             int reps = 3;
             int jobReps = 3;
             double jobSeconds = 60;
+            double jobWarmupSeconds = 20;
             boolean rssAtOne = true;
             boolean smoke = false;
             Path workDir = Path.of("target", "bench");
@@ -201,6 +212,7 @@ public final class ThroughputBenchmark {
                     case "--reps" -> reps = Integer.parseInt(args[++i]);
                     case "--job-reps" -> jobReps = Integer.parseInt(args[++i]);
                     case "--job-seconds" -> jobSeconds = Double.parseDouble(args[++i]);
+                    case "--job-warmup-seconds" -> jobWarmupSeconds = Double.parseDouble(args[++i]);
                     case "--no-rss-at-1" -> rssAtOne = false;
                     case "--smoke" -> smoke = true;
                     case "--work-dir" -> workDir = Path.of(args[++i]);
@@ -219,11 +231,12 @@ public final class ThroughputBenchmark {
                 reps = 1;
                 jobReps = 1;
                 jobSeconds = 0;
+                jobWarmupSeconds = 0; // still one warm-up run over the few images: the code path is checked
             }
             if (threads < 1 || reps < 1 || jobReps < 1) {
                 throw new IllegalArgumentException("--threads, --reps and --job-reps must be >= 1");
             }
-            return new BenchOptions(sets, limit, threads, seconds, reps, jobReps, jobSeconds, rssAtOne, smoke,
+            return new BenchOptions(sets, limit, threads, seconds, reps, jobReps, jobSeconds, jobWarmupSeconds, rssAtOne, smoke,
                     workDir.toAbsolutePath().normalize(), shared.toAbsolutePath().normalize(), heap, List.copyOf(jobFlags));
         }
     }
