@@ -24,7 +24,7 @@ final class JobPhase {
     /** What one job run measured; see {@link JobRun}. */
     record Result(int rows, int deadLetters, long firstRowMillis, long secondHalfFromMillis, long lastRowMillis,
             long wallMillis, long p50Millis, long p99Millis, long vmHwmKb, int warmupRows, long warmupFirstRowMillis,
-            long warmupLastRowMillis) {
+            long warmupLastRowMillis, Paced paced) {
 
         /** Steady-state images/s: rows between the first and the last row written. */
         double imagesPerSecond() {
@@ -47,6 +47,9 @@ final class JobPhase {
                     : (n - 1) * 1000.0 / (lastRowMillis - secondHalfFromMillis);
         }
     }
+
+    /** The paced run's figures ({@link JobRun}'s {@code PACED} line); null where there was none. */
+    record Paced(int files, int predicted, double pace, double seconds, long p50Millis, long p99Millis, long maxMillis) {}
 
     private final Path workDir;
     private final Path sharedDir;
@@ -93,9 +96,20 @@ final class JobPhase {
      * the same graph over {@code warmup} in the same JVM where that is not null.
      */
     Result run(Path input, Path warmup, int parallelism, String label) throws IOException, InterruptedException {
+        return run(input, warmup, 0, 0, parallelism, label);
+    }
+
+    /**
+     * As {@link #run(Path, Path, int, String)}, then (with {@code pace > 0}) a paced run in the same
+     * JVM over the warm-up input's files: {@code pace} files/s for {@code pacedSeconds}.
+     */
+    Result run(Path input, Path warmup, double pace, double pacedSeconds, int parallelism, String label)
+            throws IOException, InterruptedException {
         Path out = workDir.resolve("job-output").resolve(label);
         deleteTree(out);
         deleteTree(Path.of(out + "-warmup"));
+        deleteTree(Path.of(out + "-paced"));
+        deleteTree(Path.of(out + "-paced-input"));
         Path log = workDir.resolve("logs").resolve("job-" + label + ".log");
         Files.createDirectories(log.getParent());
 
@@ -113,7 +127,7 @@ final class JobPhase {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JobRun.class.getName(),
                 sharedDir.toString(), Integer.toString(parallelism), input.toString(), out.toString(),
-                warmup == null ? "-" : warmup.toString(), "--once",
+                warmup == null ? "-" : warmup.toString(), Double.toString(pace), Double.toString(pacedSeconds),
                 "--parallelism", Integer.toString(parallelism), "--no-console"));
         cmd.addAll(extraJobFlags);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -129,10 +143,25 @@ final class JobPhase {
                 "warmupLastRowMillis", -1L));
         lines.stream().filter(l -> l.startsWith("WARMUP ")).forEach(l -> parse(l, "warmup", v));
         parse(result, "", v);
+        Paced paced = null;
+        String pacedLine = lines.stream().filter(l -> l.startsWith("PACED ")).reduce((a, b) -> b).orElse(null);
+        if (pacedLine != null) {
+            Map<String, String> f = new HashMap<>();
+            for (String kv : pacedLine.substring(6).trim().split(" ")) {
+                String[] parts = kv.split("=", 2);
+                f.put(parts[0], parts[1]);
+            }
+            paced = new Paced(Integer.parseInt(f.get("files")), Integer.parseInt(f.get("predicted")),
+                    Double.parseDouble(f.get("pace")), Double.parseDouble(f.get("seconds")),
+                    Long.parseLong(f.get("p50Millis")), Long.parseLong(f.get("p99Millis")),
+                    Long.parseLong(f.get("maxMillis")));
+        } else if (pace > 0 && warmup != null) {
+            throw new IllegalStateException("job run " + label + " printed no PACED line; see " + log);
+        }
         return new Result(v.get("rows").intValue(), v.get("deadLetters").intValue(), v.get("firstRowMillis"),
                 v.get("secondHalfFromMillis"), v.get("lastRowMillis"), v.get("wallMillis"), v.get("p50Millis"),
                 v.get("p99Millis"), v.get("vmHwmKb"), v.get("warmupRows").intValue(), v.get("warmupFirstRowMillis"),
-                v.get("warmupLastRowMillis"));
+                v.get("warmupLastRowMillis"), paced);
     }
 
     /** Parses {@code WORD k=v k=v ...} into {@code v}, keys prefixed ({@code rows} -> {@code warmupRows}). */

@@ -24,7 +24,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * the real job graph ({@link ClassifierPipeline}: local source with {@code --once}, dedupe, file
  * read, classify, JSON sink) on an in-process MiniCluster with one TaskManager of {@code P} slots.
  *
- * <p>Usage: {@code JobRun SHARED_DIR PARALLELISM INPUT OUTPUT WARMUP_INPUT|- JOB_FLAGS...}. With a
+ * <p>Usage: {@code JobRun SHARED_DIR PARALLELISM INPUT OUTPUT WARMUP_INPUT|- PACE PACED_SECONDS JOB_FLAGS...}.
+ * With {@code PACE > 0}, after the measured run a watching (not {@code --once}) job is fed the
+ * warm-up input's files at {@code PACE} files/s for {@code PACED_SECONDS}: see {@link #paced}. With a
  * warm-up input the same graph first runs over it, to completion, in this JVM (output under
  * {@code OUTPUT-warmup}): a streaming job is measured once its JVM is warm, as its TaskManagers are
  * after the first minute of a job that runs for days; the bare loop it is compared with is warmed
@@ -46,7 +48,9 @@ public final class JobRun {
         Path input = Path.of(args[2]);
         Path out = Path.of(args[3]);
         String warmup = args[4];
-        List<String> flags = List.of(Arrays.copyOfRange(args, 5, args.length));
+        double pace = Double.parseDouble(args[5]);
+        double pacedSeconds = Double.parseDouble(args[6]);
+        List<String> flags = List.of(Arrays.copyOfRange(args, 7, args.length));
 
         if (!"-".equals(warmup)) {
             Path warmOut = Path.of(out + "-warmup");
@@ -61,6 +65,7 @@ public final class JobRun {
         long start = System.currentTimeMillis();
         run(sharedDir, parallelism, input, out, flags);
         long wall = System.currentTimeMillis() - start;
+        String cpuSummary = cpu.summary();
 
         List<JsonNode> rows = JsonRows.read(out.resolve("predictions"));
         int deadLetters = JsonRows.read(out.resolve("dead-letter")).size();
@@ -76,7 +81,10 @@ public final class JobRun {
             }
         }
         long[] lat = samples.stream().mapToLong(Long::longValue).sorted().toArray();
-        System.out.print("CPU seconds by thread (measured run, startup included):\n" + cpu.summary());
+        System.out.print("CPU seconds by thread (measured run, startup included):\n" + cpuSummary);
+        if (pace > 0 && !"-".equals(warmup)) {
+            paced(sharedDir, parallelism, Path.of(warmup), Path.of(out + "-paced"), flags, pace, pacedSeconds);
+        }
         System.out.printf(Locale.ROOT,
                 "JOB rows=%d deadLetters=%d firstRowMillis=%d secondHalfFromMillis=%d lastRowMillis=%d wallMillis=%d p50Millis=%d "
                         + "p99Millis=%d latencySamples=%d vmHwmKb=%d%n",
@@ -88,6 +96,66 @@ public final class JobRun {
     /** One execution of the job graph on a fresh MiniCluster, to completion ({@code --once}). */
     private static void run(String sharedDir, int parallelism, Path input, Path out, List<String> flags)
             throws Exception {
+        List<String> withOnce = new ArrayList<>(flags);
+        withOnce.add("--once");
+        environment(sharedDir, parallelism, input, out, withOnce).execute("bench");
+    }
+
+    /**
+     * Latency under a load the job keeps up with, which {@code --once} over a full directory cannot
+     * show (there every image waits behind the backlog listed with it). A job watching an empty
+     * directory (listing it every 100 ms) is fed hard links to {@code from}'s files, evenly spaced
+     * at {@code pace} files/s, for {@code seconds}; once every file has a prediction (the classify
+     * histograms' count) the job is cancelled. Prints {@code PACED files=.. seconds=.. p50Millis=..
+     * p99Millis=.. maxMillis=..}: per image, from the listing that found it to its prediction.
+     */
+    private static void paced(String sharedDir, int parallelism, Path from, Path out, List<String> flags, double pace,
+            double seconds) throws Exception {
+        List<Path> files;
+        try (java.util.stream.Stream<Path> s = Files.walk(from)) {
+            files = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        int n = (int) Math.min(files.size(), Math.max(1, Math.round(pace * seconds)));
+        Path watched = Files.createDirectories(Path.of(out + "-input"));
+        List<String> watching = new ArrayList<>(flags);
+        watching.addAll(List.of("--monitor-interval", "100ms"));
+        int histogramsBefore = LatencyReporter.histograms().size();
+        org.apache.flink.core.execution.JobClient job =
+                environment(sharedDir, parallelism, watched, out, watching).executeAsync("bench-paced");
+        try {
+            while (LatencyReporter.histograms().size() - histogramsBefore < parallelism) {
+                Thread.sleep(50); // every classify subtask is running
+            }
+            Thread.sleep(1000);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long due = t0 + (long) (i * 1e9 / pace);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                Path target = watched.resolve(String.format(Locale.ROOT, "p%06d-%s", i, files.get(i).getFileName()));
+                Files.createLink(target, files.get(i));
+            }
+            double fedSeconds = (System.nanoTime() - t0) / 1e9;
+            long deadline = System.currentTimeMillis() + 120_000;
+            List<Histogram> mine = LatencyReporter.histograms().subList(histogramsBefore,
+                    LatencyReporter.histograms().size());
+            while (mine.stream().mapToLong(Histogram::getCount).sum() < n && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            long[] lat = mine.stream().flatMapToLong(h -> Arrays.stream(h.getStatistics().getValues()))
+                    .sorted().toArray();
+            System.out.printf(Locale.ROOT, "PACED files=%d predicted=%d pace=%.1f seconds=%.1f p50Millis=%d p99Millis=%d"
+                    + " maxMillis=%d%n", n, lat.length, pace, fedSeconds, quantile(lat, 0.5), quantile(lat, 0.99),
+                    lat.length == 0 ? -1 : lat[lat.length - 1]);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static StreamExecutionEnvironment environment(String sharedDir, int parallelism, Path input, Path out,
+            List<String> flags) {
         List<String> args = new ArrayList<>(List.of("--input-dir", input.toString(), "--output-dir", out.toString()));
         args.addAll(flags);
         JobConfig config = JobConfigParser.parse(args.toArray(String[]::new), Map.of("SHARED_DIR", sharedDir)).config();
@@ -97,7 +165,7 @@ public final class JobRun {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         ImageClassifierJob.configure(env, config);
         ClassifierPipeline.build(env, config);
-        env.execute("bench");
+        return env;
     }
 
     private static long[] eventTimes(List<JsonNode> rows) {

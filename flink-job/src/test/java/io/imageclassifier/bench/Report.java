@@ -53,6 +53,12 @@ final class Report {
         System.out.printf("  %-8s %s: run %d: %.1f images/s%n", figure, set, runs.size(), runs.get(runs.size() - 1));
     }
 
+    void batching(String set, int n, double plain, double batched) {
+        System.out.printf("  batch %d  %s: bare %.1f images/s, with %d images per model run %.1f images/s%n", n, set, plain,
+                n, batched);
+        result("bare_batch" + n + "/bare", set, batched / plain);
+    }
+
     void job(String set, int parallelism, JobPhase.Result j) {
         System.out.printf("  job      %s p=%d: %d rows, %.1f images/s steady (2nd half of rows %.1f; warm-up run"
                         + " %d rows at %.1f), rows %.1f s, wall %.1f s, latency p50 %d ms p99 %d ms, peak RSS %d MB%n",
@@ -106,6 +112,15 @@ final class Report {
         }
         result("latency_p50_ms/job", s, mid.p50Millis());
         result("latency_p99_ms/job", s, mid.p99Millis());
+        JobPhase.Paced paced = jobRuns.get(0).paced();
+        if (paced != null) {
+            System.out.printf("  -- %s latency under a paced load: %d files at %.1f/s over %.1f s: p50 %d ms, p99 %d ms,"
+                    + " max %d ms (%d predicted)%n", s, paced.files(), paced.pace(), paced.seconds(), paced.p50Millis(),
+                    paced.p99Millis(), paced.maxMillis(), paced.predicted());
+            result("paced_images_per_s/job", s, paced.pace());
+            result("latency_paced_p50_ms/job", s, paced.p50Millis());
+            result("latency_paced_p99_ms/job", s, paced.p99Millis());
+        }
         result("peak_rss_mb/job_p" + threads, s, rssT);
         if (p1 != null) {
             result("peak_rss_mb/job_p1", s, p1.vmHwmKb() / 1024);

@@ -61,6 +61,9 @@ public final class ThroughputBenchmark {
                 ImageSet set = load(setName, o);
                 report.set(set);
                 measureSet(set, o, baseline, bare, jobs, report);
+                for (int n : o.batchSizes()) {
+                    measureBatching(set, o, bare, batched(modelConfig, registry, n), n, report);
+                }
             }
         }
         report.footer();
@@ -116,7 +119,9 @@ public final class ThroughputBenchmark {
                         warmup = jobs.input(set, (warmImages + set.files().size() - 1) / set.files().size());
                     }
                 }
-                JobPhase.Result j = jobs.run(input, warmup, o.threads(), set.name() + "-p" + o.threads() + "-" + r);
+                // The first run also measures latency under a paced load (see JobRun#paced).
+                double pace = r == 0 && o.pacedLoad() > 0 ? o.pacedLoad() * bareRuns.get(0) : 0;
+                JobPhase.Result j = jobs.run(input, warmup, pace, o.pacedSeconds(), o.threads(), set.name() + "-p" + o.threads() + "-" + r);
                 check(j, expected);
                 jobRuns.add(j);
                 report.job(set.name(), o.threads(), j);
@@ -135,6 +140,35 @@ public final class ThroughputBenchmark {
         report.summary(set, o.threads(), baseRuns, bareRuns, jobRuns, p1, expected);
     }
 
+    /**
+     * The bare loop with micro-batched inference: each worker decodes and preprocesses {@code n}
+     * images, then runs them through the model in one call. Measured right after a plain bare run,
+     * so that the ratio compares runs under the same load.
+     */
+    private static void measureBatching(ImageSet set, BenchOptions o, LoopBench.WorkerFactory bare,
+            LoopBench.WorkerFactory batched, int n, Report report) throws Exception {
+        double plain = LoopBench.imagesPerSecond(bare, set.bytes(), o.threads(), o.warmupMillis(), o.measureMillis(),
+                o.minCompletions());
+        double withBatches = LoopBench.imagesPerSecond(batched, set.bytes(), o.threads(), o.warmupMillis(),
+                o.measureMillis(), o.minCompletions());
+        report.batching(set.name(), n, plain, withBatches);
+    }
+
+    private static LoopBench.WorkerFactory batched(ModelConfig config, SharedModelRegistry registry, int n) {
+        return () -> {
+            ImageClassifier c = ImageClassifier.open(config, ModelFetcher.local(), registry);
+            List<float[]> pending = new ArrayList<>(n);
+            return b -> {
+                pending.add(c.decodeAndPreprocess(b));
+                if (pending.size() == n) {
+                    c.classifyBatch(pending);
+                    pending.clear();
+                }
+                return -1;
+            };
+        };
+    }
+
     private static void check(JobPhase.Result j, int expected) {
         if (j.rows() + j.deadLetters() != expected || j.deadLetters() != 0) {
             throw new IllegalStateException("the job wrote " + j.rows() + " rows and " + j.deadLetters()
@@ -144,7 +178,9 @@ public final class ThroughputBenchmark {
 
     /** Command-line options; see {@link #HELP}. */
     record BenchOptions(List<String> sets, int limit, int threads, double seconds, int reps, int jobReps,
-            double jobSeconds, double jobWarmupSeconds, boolean rssAtOne, boolean smoke, Path workDir, Path sharedDir, String jobHeap,
+            double jobSeconds, double jobWarmupSeconds, double pacedLoad, double pacedSeconds, List<Integer> batchSizes,
+            boolean rssAtOne, boolean smoke,
+            Path workDir, Path sharedDir, String jobHeap,
             List<String> jobFlags) {
 
         static final String HELP = """
@@ -161,6 +197,11 @@ public final class ThroughputBenchmark {
                                      before each measured job run, the same graph runs in the same JVM
                                      over about S seconds of bare work, so the job is measured warm
                                      (default: 20; 0: measure the fresh JVM, JIT warm-up included)
+                  --paced-load F     latency under load: after the first measured run the job, watching a
+                                     folder, is fed files at F x the bare rate (default: 0.5; 0: skip)
+                  --paced-seconds S  for S seconds (default: 20)
+                  --batch-sizes LIST also run the bare loop with micro-batched inference, N images per
+                                     model run, for each N in LIST (e.g. 4,8,16); prints bare_batchN/bare
                   --no-rss-at-1      skip the extra job run at parallelism 1 (peak RSS; input ~10 s of bare work)
                   --smoke            a few images, short windows, one run each: checks the harness works
                   --work-dir DIR     generated images, job inputs, outputs, logs (default: target/bench)
@@ -194,6 +235,9 @@ public final class ThroughputBenchmark {
             int jobReps = 3;
             double jobSeconds = 60;
             double jobWarmupSeconds = 20;
+            List<Integer> batchSizes = List.of();
+            double pacedLoad = 0.5;
+            double pacedSeconds = 20;
             boolean rssAtOne = true;
             boolean smoke = false;
             Path workDir = Path.of("target", "bench");
@@ -213,6 +257,9 @@ public final class ThroughputBenchmark {
                     case "--job-reps" -> jobReps = Integer.parseInt(args[++i]);
                     case "--job-seconds" -> jobSeconds = Double.parseDouble(args[++i]);
                     case "--job-warmup-seconds" -> jobWarmupSeconds = Double.parseDouble(args[++i]);
+                    case "--paced-load" -> pacedLoad = Double.parseDouble(args[++i]);
+                    case "--paced-seconds" -> pacedSeconds = Double.parseDouble(args[++i]);
+                    case "--batch-sizes" -> batchSizes = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
                     case "--no-rss-at-1" -> rssAtOne = false;
                     case "--smoke" -> smoke = true;
                     case "--work-dir" -> workDir = Path.of(args[++i]);
@@ -232,11 +279,14 @@ public final class ThroughputBenchmark {
                 jobReps = 1;
                 jobSeconds = 0;
                 jobWarmupSeconds = 0; // still one warm-up run over the few images: the code path is checked
+                batchSizes = batchSizes.isEmpty() ? List.of(2) : batchSizes;
+                pacedSeconds = Math.min(pacedSeconds, 1);
             }
             if (threads < 1 || reps < 1 || jobReps < 1) {
                 throw new IllegalArgumentException("--threads, --reps and --job-reps must be >= 1");
             }
-            return new BenchOptions(sets, limit, threads, seconds, reps, jobReps, jobSeconds, jobWarmupSeconds, rssAtOne, smoke,
+            return new BenchOptions(sets, limit, threads, seconds, reps, jobReps, jobSeconds, jobWarmupSeconds,
+                    pacedLoad, pacedSeconds, batchSizes, rssAtOne, smoke,
                     workDir.toAbsolutePath().normalize(), shared.toAbsolutePath().normalize(), heap, List.copyOf(jobFlags));
         }
     }
