@@ -24,7 +24,9 @@ import org.apache.flink.util.Collector;
  * undecodable or oversized image, a score under the threshold) goes to the dead-letter output.
  *
  * <p>Metrics (on the {@code classify} operator's group): {@code imagesClassified},
- * {@code imagesRejected}, and the histogram {@value #METRIC_SOURCE_TO_PREDICTION_MILLIS}: for each
+ * {@code imagesRejected}; {@value #METRIC_DECODE_NANOS}, {@value #METRIC_PREPROCESS_NANOS} and
+ * {@value #METRIC_INFERENCE_NANOS}, the nanoseconds spent in each step (their rates over
+ * {@code imagesClassified}'s say where a subtask's time goes); and the histogram {@value #METRIC_SOURCE_TO_PREDICTION_MILLIS}: for each
  * prediction, the wall-clock milliseconds from the source first seeing the object
  * ({@link ObjectRef#seenAtMillis()}) to the prediction leaving this operator for the sinks, over the
  * last {@value #LATENCY_WINDOW} predictions of the subtask. Across machines it includes their clock
@@ -35,6 +37,9 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
     static final String STAGE = "classify";
     public static final String METRIC_SOURCE_TO_PREDICTION_MILLIS = "sourceToPredictionMillis";
     static final int LATENCY_WINDOW = 10_000;
+    public static final String METRIC_DECODE_NANOS = "decodeNanos";
+    public static final String METRIC_PREPROCESS_NANOS = "preprocessNanos";
+    public static final String METRIC_INFERENCE_NANOS = "inferenceNanos";
 
     private final ModelSettings settings;
     private final GcsConfig gcs;
@@ -42,6 +47,9 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
     private transient Counter classified;
     private transient Counter rejected;
     private transient Histogram latency;
+    private transient Counter decodeNanos;
+    private transient Counter preprocessNanos;
+    private transient Counter inferenceNanos;
 
     /** @param gcs how to read a {@code gs://} model or labels file */
     public ClassifyFunction(ModelSettings settings, GcsConfig gcs) {
@@ -57,6 +65,9 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
         rejected = getRuntimeContext().getMetricGroup().counter("imagesRejected");
         latency = getRuntimeContext().getMetricGroup().histogram(METRIC_SOURCE_TO_PREDICTION_MILLIS,
                 new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+        decodeNanos = getRuntimeContext().getMetricGroup().counter(METRIC_DECODE_NANOS);
+        preprocessNanos = getRuntimeContext().getMetricGroup().counter(METRIC_PREPROCESS_NANOS);
+        inferenceNanos = getRuntimeContext().getMetricGroup().counter(METRIC_INFERENCE_NANOS);
     }
 
     @Override
@@ -73,6 +84,9 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
             reject(ctx, ref, e.reason(), e.getMessage());
             return;
         }
+        decodeNanos.inc(result.decodeNanos());
+        preprocessNanos.inc(result.preprocessNanos());
+        inferenceNanos.inc(result.inferenceNanos());
         if (result.score() < settings.confidenceThreshold()) {
             reject(ctx, ref, DeadLetterReason.BELOW_CONFIDENCE_THRESHOLD, String.format(Locale.ROOT,
                     "top label '%s' scored %.4f, below --confidence-threshold %s", result.label(),

@@ -143,6 +143,12 @@ final class JobPhase {
                 "warmupLastRowMillis", -1L));
         lines.stream().filter(l -> l.startsWith("WARMUP ")).forEach(l -> parse(l, "warmup", v));
         parse(result, "", v);
+        String stages = lines.stream().filter(l -> l.startsWith("STAGES ")).findFirst().orElse("");
+        System.out.println("           per image: " + stages.replaceFirst("^STAGES ", ""));
+        if (v.get("rows") > 0 && !stages.matches(".*inferenceMs=\\d*\\.\\d*[1-9].*")) {
+            throw new IllegalStateException("job run " + label + ": the classify operator's step-time counters read zero: "
+                    + stages);
+        }
         Paced paced = null;
         String pacedLine = lines.stream().filter(l -> l.startsWith("PACED ")).reduce((a, b) -> b).orElse(null);
         if (pacedLine != null) {

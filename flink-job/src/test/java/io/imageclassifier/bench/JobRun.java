@@ -3,6 +3,7 @@ package io.imageclassifier.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.imageclassifier.ClassifierPipeline;
 import io.imageclassifier.ImageClassifierJob;
+import io.imageclassifier.classify.ClassifyFunction;
 import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.config.JobConfigParser;
 import io.imageclassifier.testing.JsonRows;
@@ -60,6 +61,7 @@ public final class JobRun {
                     times.length == 0 ? -1 : times[0], times.length == 0 ? -1 : times[times.length - 1]);
         }
         int histogramsBefore = LatencyReporter.histograms().size();
+        int countersBefore = LatencyReporter.mark();
 
         ThreadCpu cpu = ThreadCpu.start();
         long start = System.currentTimeMillis();
@@ -82,6 +84,12 @@ public final class JobRun {
         }
         long[] lat = samples.stream().mapToLong(Long::longValue).sorted().toArray();
         System.out.print("CPU seconds by thread (measured run, startup included):\n" + cpuSummary);
+        long classified = Math.max(1, LatencyReporter.stageTotal("imagesClassified", countersBefore));
+        System.out.printf(Locale.ROOT, "STAGES decodeMs=%.3f preprocessMs=%.3f inferenceMs=%.3f (per image, in the"
+                        + " classify operator)%n",
+                LatencyReporter.stageTotal(ClassifyFunction.METRIC_DECODE_NANOS, countersBefore) / 1e6 / classified,
+                LatencyReporter.stageTotal(ClassifyFunction.METRIC_PREPROCESS_NANOS, countersBefore) / 1e6 / classified,
+                LatencyReporter.stageTotal(ClassifyFunction.METRIC_INFERENCE_NANOS, countersBefore) / 1e6 / classified);
         if (pace > 0 && !"-".equals(warmup)) {
             paced(sharedDir, parallelism, Path.of(warmup), Path.of(out + "-paced"), flags, pace, pacedSeconds);
         }

@@ -2,8 +2,11 @@ package io.imageclassifier.bench;
 
 import io.imageclassifier.classify.ClassifyFunction;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricConfig;
@@ -20,10 +23,24 @@ import org.apache.flink.metrics.reporter.MetricReporterFactory;
 public final class LatencyReporter implements MetricReporter {
 
     private static final List<Histogram> HISTOGRAMS = new CopyOnWriteArrayList<>();
+    private static final List<Map.Entry<String, Counter>> STAGE_COUNTERS = new CopyOnWriteArrayList<>();
+    private static final Set<String> STAGES = Set.of(ClassifyFunction.METRIC_DECODE_NANOS,
+            ClassifyFunction.METRIC_PREPROCESS_NANOS, ClassifyFunction.METRIC_INFERENCE_NANOS, "imagesClassified");
 
     /** The latency histograms of all classify subtasks registered so far in this JVM. */
     static List<Histogram> histograms() {
         return HISTOGRAMS;
+    }
+
+    /** Sum over all classify subtasks registered since {@code from} (a {@link #mark()}) of one counter. */
+    static long stageTotal(String name, int from) {
+        return STAGE_COUNTERS.subList(from, STAGE_COUNTERS.size()).stream().filter(e -> e.getKey().equals(name))
+                .mapToLong(e -> e.getValue().getCount()).sum();
+    }
+
+    /** A position in the list of counters: totals from here on exclude earlier jobs' subtasks. */
+    static int mark() {
+        return STAGE_COUNTERS.size();
     }
 
     @Override
@@ -36,6 +53,9 @@ public final class LatencyReporter implements MetricReporter {
     public void notifyOfAddedMetric(Metric metric, String name, MetricGroup group) {
         if (metric instanceof Histogram h && ClassifyFunction.METRIC_SOURCE_TO_PREDICTION_MILLIS.equals(name)) {
             HISTOGRAMS.add(h);
+        } else if (metric instanceof Counter c && STAGES.contains(name)
+                && group.getAllVariables().getOrDefault("<operator_name>", "").contains("classify")) {
+            STAGE_COUNTERS.add(Map.entry(name, c));
         }
     }
 

@@ -79,14 +79,14 @@ final class Report {
             bareOverBase.add(bareRuns.get(i) / baseRuns.get(i));
         }
         List<Double> jobOverBare = new ArrayList<>();
-        for (int i = 0; i < jobIps.size(); i++) {
-            jobOverBare.add(jobIps.get(i) / bareRuns.get(i));
-        }
         List<Double> warmOverBare = new ArrayList<>();
         List<Double> coldOverBare = new ArrayList<>();
         for (int i = 0; i < jobRuns.size(); i++) {
-            warmOverBare.add(jobRuns.get(i).secondHalfImagesPerSecond() / bareRuns.get(i));
-            coldOverBare.add(jobRuns.get(i).coldImagesPerSecond() / bareRuns.get(i));
+            // Job run i ran between bare runs i and i + 1: compare it with their mean.
+            double ref = i + 1 < bareRuns.size() ? (bareRuns.get(i) + bareRuns.get(i + 1)) / 2 : bareRuns.get(i);
+            jobOverBare.add(jobIps.get(i) / ref);
+            warmOverBare.add(jobRuns.get(i).secondHalfImagesPerSecond() / ref);
+            coldOverBare.add(jobRuns.get(i).coldImagesPerSecond() / ref);
         }
         double ratioBare = median(bareOverBase);
         double ratioJob = median(jobOverBare);
@@ -132,7 +132,7 @@ final class Report {
 
     void footer() {
         System.out.printf("%nload average at end: %s%n%n", loadAverage());
-        System.out.println("(ratios: medians of paired runs made back to back; images/s: medians of all runs)");
+        System.out.println("(ratios: medians of paired runs made back to back, each job run against the mean of the bare runs just before and after it; images/s: medians of all runs)");
         System.out.println("| set | job images | baseline img/s | bare img/s | job img/s | bare/baseline | job/bare |"
                 + " job latency p50 / p99 ms | job peak RSS MB p1 / pT |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");

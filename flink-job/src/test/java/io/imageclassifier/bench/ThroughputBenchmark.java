@@ -28,7 +28,33 @@ public final class ThroughputBenchmark {
     /** Bare work the parallelism-1 run (peak RSS only) is sized to, at most. */
     static final double RSS_RUN_SECONDS = 10;
 
+    /** Time per step of the bare loop's images, to compare with the job's (its STAGES line). */
+    static final Stages BARE_STAGES = new Stages();
+
     private ThroughputBenchmark() {}
+
+    /** Sums of the decode, preprocess and inference times of classified images. */
+    static final class Stages {
+        private final java.util.concurrent.atomic.LongAdder decode = new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder pre = new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder infer = new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder images = new java.util.concurrent.atomic.LongAdder();
+
+        io.imageclassifier.classify.ClassificationResult add(io.imageclassifier.classify.ClassificationResult r) {
+            decode.add(r.decodeNanos());
+            pre.add(r.preprocessNanos());
+            infer.add(r.inferenceNanos());
+            images.increment();
+            return r;
+        }
+
+        /** Per image since the last call, then starts again. */
+        String takeSummary() {
+            double n = Math.max(1, images.sumThenReset());
+            return String.format(Locale.ROOT, "decodeMs=%.3f preprocessMs=%.3f inferenceMs=%.3f",
+                    decode.sumThenReset() / 1e6 / n, pre.sumThenReset() / 1e6 / n, infer.sumThenReset() / 1e6 / n);
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         BenchOptions o = BenchOptions.parse(args);
@@ -55,7 +81,7 @@ public final class ThroughputBenchmark {
             };
             LoopBench.WorkerFactory bare = () -> {
                 ImageClassifier c = ImageClassifier.open(modelConfig, ModelFetcher.local(), registry);
-                return b -> c.classify(b).labelIndex();
+                return b -> BARE_STAGES.add(c.classify(b)).labelIndex();
             };
             for (String setName : o.sets()) {
                 ImageSet set = load(setName, o);
@@ -90,7 +116,9 @@ public final class ThroughputBenchmark {
         report.accuracy(set, basePred, barePred);
 
         // Rounds of baseline, bare and job back to back, so that each ratio compares runs made under
-        // the same load: the ratios reported are medians of these paired ratios.
+        // the same load: the ratios reported are medians of these paired ratios. A job run (minutes)
+        // is compared with the mean of the bare runs just before and just after it, so that the
+        // machine's speed drifting during the run does not land on one side of the ratio.
         List<Double> baseRuns = new ArrayList<>();
         List<Double> bareRuns = new ArrayList<>();
         List<JobPhase.Result> jobRuns = new ArrayList<>();
@@ -104,9 +132,7 @@ public final class ThroughputBenchmark {
                         o.measureMillis(), o.minCompletions()));
                 report.progress(set.name(), "baseline", baseRuns);
             }
-            bareRuns.add(LoopBench.imagesPerSecond(bare, set.bytes(), o.threads(), o.warmupMillis(),
-                    o.measureMillis(), o.minCompletions()));
-            report.progress(set.name(), "bare", bareRuns);
+            bareRun(set, o, bare, bareRuns, report);
             if (r < o.jobReps()) {
                 if (input == null) {
                     int images = (int) Math.max(set.files().size(), Math.round(bareRuns.get(0) * o.jobSeconds()));
@@ -125,6 +151,9 @@ public final class ThroughputBenchmark {
                 check(j, expected);
                 jobRuns.add(j);
                 report.job(set.name(), o.threads(), j);
+                if (r == rounds - 1) {
+                    bareRun(set, o, bare, bareRuns, report); // the bracket after the last job run
+                }
             }
         }
         JobPhase.Result p1 = null;
@@ -138,6 +167,15 @@ public final class ThroughputBenchmark {
             report.job(set.name(), 1, p1);
         }
         report.summary(set, o.threads(), baseRuns, bareRuns, jobRuns, p1, expected);
+    }
+
+    private static void bareRun(ImageSet set, BenchOptions o, LoopBench.WorkerFactory bare, List<Double> bareRuns,
+            Report report) throws Exception {
+        BARE_STAGES.takeSummary();
+        bareRuns.add(LoopBench.imagesPerSecond(bare, set.bytes(), o.threads(), o.warmupMillis(), o.measureMillis(),
+                o.minCompletions()));
+        report.progress(set.name(), "bare", bareRuns);
+        System.out.println("           per image: " + BARE_STAGES.takeSummary());
     }
 
     /**
