@@ -93,7 +93,11 @@ final class Report {
         JobPhase.Result mid = jobRuns.stream()
                 .min((a, b) -> Double.compare(Math.abs(a.imagesPerSecond() - job), Math.abs(b.imagesPerSecond() - job)))
                 .orElseThrow();
-        long rssT = jobRuns.stream().mapToLong(JobPhase.Result::vmHwmKb).max().orElse(-1) / 1024;
+        // Peak RSS at parallelism T from runs made as the parallelism-1 run is (warm-up, measured run),
+        // not the one followed by the paced run (a third job in the JVM), unless there is no other.
+        List<JobPhase.Result> rssRuns = jobRuns.stream().filter(j -> j.paced() == null).toList();
+        long rssT = (rssRuns.isEmpty() ? jobRuns : rssRuns).stream().mapToLong(JobPhase.Result::vmHwmKb).max()
+                .orElse(-1) / 1024;
         String s = set.name();
         System.out.printf("  -- %s images/s: baseline %.1f (%s), bare %.1f (%s), job %.1f (%s)%n", s, base,
                 spread(baseRuns), bare, spread(bareRuns), job, spread(jobIps));
