@@ -15,25 +15,30 @@ Measures, on this machine and for each image set, images per second of
             in a tight loop of T threads sharing one session (the straightforward implementation);
   bare      the same loop with the project's own classifier (decode, preprocess, inference);
   job       the real job graph (local source, --once, JSON sink, parallelism T) on an in-process
-            Flink, steady state from the first to the last row written, with per-image latency
-            (file seen -> prediction) and peak RSS at parallelism 1 and T (child JVMs);
+            Flink in a child JVM, after a warm-up run of the same graph in that JVM; steady state
+            from the first to the last row written, with per-image latency (file seen ->
+            prediction), latency under a paced load, and peak RSS at parallelism 1 and T;
 then the ratios bare/baseline and job/bare and top-1 on the labelled set. The last lines are
 machine-readable: RESULT <figure> <set> <value>.
 
 Sets: dev (\$SHARED_DIR/images/imagenet-dev, ~0.2 MP JPEGs, labelled) and camera (12 MP JPEGs
 generated once from \$SHARED_DIR/images/photos into flink-job/target/bench/images).
-A full run takes about 15 minutes on 2 cores; --smoke (a few images, one short run each, no
-thresholds) takes about one.
+A full run takes about 25 minutes on 2 cores; --smoke (a few images, one short run each, no
+thresholds) takes under one.
 
 Options (defaults in brackets):
   --sets LIST       dev,camera                  --limit N        images per set [all: 200 / 12]
   --threads T       loop threads = job parallelism [cores]
   --seconds S       loop measurement window [5]  --reps R         loop runs, median [3]
   --job-reps R      job runs, median [3]         --job-seconds S  job input ~S s of bare work [60]
+  --job-warmup-seconds S  warm-up run ~S s of bare work [20]; 0: measure a fresh JVM
+  --paced-load F    paced latency run at F x the bare rate [0.5]; 0: skip
+  --paced-seconds S paced run length [20]       --batch-sizes LIST  bare loop with N images per model run
   --no-rss-at-1     skip the parallelism-1 job run
   --work-dir DIR    [flink-job/target/bench]     --job-heap SIZE  job JVM heap, pre-touched [1g]
   --smoke           quick check that the harness works; its numbers mean nothing
-  -- FLAGS          job flags for the job runs, e.g. -- --intra-op-threads 2
+  -- FLAGS          job flags for the job runs; model flags apply to the loops too,
+                    e.g. -- --execution-provider cuda (after mvn -Pgpu package)
 
 JPEGs are decoded with TurboJPEG where /usr/share/java/turbojpeg.jar is installed
 (apt-get install libturbojpeg-java libturbojpeg0-dev), else with ImageIO; TURBOJPEG_JAR= (empty)

@@ -66,9 +66,12 @@ public final class ThroughputBenchmark {
         Report report = new Report();
         report.header(o);
 
-        ModelConfig modelConfig = ModelConfig.from(JobConfigParser.parse(
-                        new String[] {"--input-dir", ".", "--no-console"}, Map.of("SHARED_DIR", o.sharedDir().toString()))
-                .config().model());
+        // The job flags' model settings (e.g. --execution-provider cuda, --intra-op-threads) apply
+        // to the loops' session too, so that every figure runs the same model the same way.
+        List<String> modelFlags = new ArrayList<>(List.of("--input-dir", ".", "--no-console"));
+        modelFlags.addAll(o.jobFlags());
+        ModelConfig modelConfig = ModelConfig.from(JobConfigParser.parse(modelFlags.toArray(String[]::new),
+                Map.of("SHARED_DIR", o.sharedDir().toString())).config().model());
         SharedModelRegistry registry = SharedModelRegistry.jvmWide();
         JobPhase jobs = new JobPhase(o.workDir(), o.sharedDir(), o.jobHeap(), o.jobFlags());
 
@@ -247,7 +250,8 @@ public final class ThroughputBenchmark {
                   --work-dir DIR     generated images, job inputs, outputs, logs (default: target/bench)
                   --shared-dir DIR   shared data (default: $SHARED_DIR, else ../shared)
                   --job-heap SIZE    the job JVM's heap, fixed and pre-touched (default: 1g)
-                  -- FLAGS           passed on to the job (e.g. -- --intra-op-threads 2)
+                  -- FLAGS           passed on to the job, model flags also to the loops
+                                     (e.g. -- --execution-provider cuda)
                 """;
 
         long warmupMillis() {
