@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ImageClassifierJobTest {
 
     @Test
-    void configureSetsParallelismExactlyOnceCheckpointsAShortBufferTimeoutAndObjectReuse() {
+    void configureSetsParallelismUnalignedExactlyOnceCheckpointsAShortBufferTimeoutAndObjectReuse() {
         JobConfig config = JobConfigParser.parse(new String[] {"--input-dir", ".", "--parallelism", "3",
                 "--checkpoint-interval", "7s"}, Map.of()).config();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -23,6 +23,7 @@ class ImageClassifierJobTest {
         assertThat(env.getParallelism()).isEqualTo(3);
         assertThat(env.getCheckpointConfig().getCheckpointInterval()).isEqualTo(7000);
         assertThat(env.getCheckpointConfig().getCheckpointingConsistencyMode()).isEqualTo(CheckpointingMode.EXACTLY_ONCE);
+        assertThat(env.getCheckpointConfig().isUnalignedCheckpointsEnabled()).isTrue();
         assertThat(flinkDefault).isEqualTo(100);
         assertThat(env.getBufferTimeout()).isEqualTo(ImageClassifierJob.BUFFER_TIMEOUT_MILLIS).isEqualTo(10);
         assertThat(env.getConfig().isObjectReuseEnabled()).isTrue();

@@ -30,13 +30,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The real local-mode job over the 200 dev-set photos, with --output-bq-table: every image becomes
+ * The real local-mode job over the 200 dev-set photos, three times (600 files under three folders:
+ * long enough that a TaskManager killed after the first commit dies mid-run), with
+ * --output-bq-table: every image becomes
  * exactly one committed BigQuery row (the Storage Write gRPC fake, through the real client), with
  * the same values as the JSON file sink, in both delivery modes, also when the TaskManager is
  * killed halfway.
  */
 class LocalToBigQueryITCase {
     private static final String TABLE = "projects/proj/datasets/ds/tables/predictions";
+    private static final int IMAGES = 600;
 
     @RegisterExtension
     static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
@@ -54,8 +57,11 @@ class LocalToBigQueryITCase {
     void start() throws Exception {
         write = new FakeBigQueryWrite().start();
         rest = new FakeBigQueryRest().start();
-        for (Path image : SharedData.devImages()) {
-            Files.copy(image, input.resolve(image.getFileName()));
+        for (String copy : List.of("a", "b", "c")) {
+            Path dir = Files.createDirectories(input.resolve(copy));
+            for (Path image : SharedData.devImages()) {
+                Files.copy(image, dir.resolve(image.getFileName()));
+            }
         }
     }
 
@@ -82,22 +88,22 @@ class LocalToBigQueryITCase {
         CompletableFuture<Integer> killer = killTaskManager ? killOnceRowsAreCommitted(cluster, 40) : null;
         env.execute("local-to-bigquery");
         if (killer != null) {
-            assertThat(killer.get()).as("rows committed when the TaskManager died: mid-run").isLessThan(200);
+            assertThat(killer.get()).as("rows committed when the TaskManager died: mid-run").isLessThan(IMAGES);
         }
 
         List<DynamicMessage> rows = write.committedRows(TABLE);
         Map<String, List<DynamicMessage>> byName = rows.stream().collect(Collectors.groupingBy(r -> (String) field(r, "name")));
-        assertThat(byName).hasSize(200);
+        assertThat(byName).hasSize(IMAGES);
         if (delivery.equals("exactly-once")) {
-            assertThat(rows).hasSize(200);
+            assertThat(rows).hasSize(IMAGES);
         } else {
-            assertThat(rows.size()).isGreaterThanOrEqualTo(200);
+            assertThat(rows.size()).isGreaterThanOrEqualTo(IMAGES);
         }
 
         // The same prediction as the JSON file sink wrote for each image.
         Map<String, JsonNode> files = JsonRows.read(output.resolve("predictions")).stream()
                 .collect(Collectors.toMap(r -> r.get("name").asText(), Function.identity(), (a, b) -> a));
-        assertThat(files).hasSize(200);
+        assertThat(files).hasSize(IMAGES);
         for (Map.Entry<String, List<DynamicMessage>> e : byName.entrySet()) {
             DynamicMessage row = e.getValue().get(0);
             JsonNode file = files.get(e.getKey());
