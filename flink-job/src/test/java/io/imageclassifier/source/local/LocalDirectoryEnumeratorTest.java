@@ -101,14 +101,8 @@ class LocalDirectoryEnumeratorTest {
 
     @Test
     void filesAReaderHadNotCheckpointedAreHandedOutAgainFirstFromWhereItWas() throws IOException {
-        for (int i = 0; i < 300; i++) {
-            Files.writeString(dir.resolve(String.format("%03d.jpg", i)), "x");
-        }
         TestingSplitEnumeratorContext<LocalFileSplit> context = context(2);
-        LocalDirectoryEnumerator enumerator = bounded(context, LocalEnumeratorState.empty());
-        enumerator.start();
-        context.triggerAllActions();
-        enumerator.handleSplitRequest(0, "host");
+        LocalDirectoryEnumerator enumerator = over300FilesFirstSplitToReader0(context);
         LocalFileSplit first = context.getSplitAssignments().get(0).getAssignedSplits().get(0);
 
         enumerator.addSplitsBack(List.of(first.withEmitted(100)), 0);
@@ -123,14 +117,8 @@ class LocalDirectoryEnumeratorTest {
 
     @Test
     void aRestoredEnumeratorKeepsWhatWasNotHandedOutAndDoesNotListABoundedDirectoryAgain() throws IOException {
-        for (int i = 0; i < 300; i++) {
-            Files.writeString(dir.resolve(String.format("%03d.jpg", i)), "x");
-        }
         TestingSplitEnumeratorContext<LocalFileSplit> context = context(1);
-        LocalDirectoryEnumerator enumerator = bounded(context, LocalEnumeratorState.empty());
-        enumerator.start();
-        context.triggerAllActions();
-        enumerator.handleSplitRequest(0, "host");
+        LocalDirectoryEnumerator enumerator = over300FilesFirstSplitToReader0(context);
         LocalEnumeratorState state = roundTrip(enumerator.snapshotState(1));
         assertThat(state.pending()).hasSize(44);
         assertThat(state.known()).hasSize(300);
@@ -157,6 +145,19 @@ class LocalDirectoryEnumeratorTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(context::triggerAllActions)
                 .hasStackTraceContaining("Listing the input directory failed")
                 .hasStackTraceContaining("gone");
+    }
+
+    /** A started bounded enumerator over 000.jpg..299.jpg that has given reader 0 its first split (256 files). */
+    private LocalDirectoryEnumerator over300FilesFirstSplitToReader0(TestingSplitEnumeratorContext<LocalFileSplit> context)
+            throws IOException {
+        for (int i = 0; i < 300; i++) {
+            Files.writeString(dir.resolve(String.format("%03d.jpg", i)), "x");
+        }
+        LocalDirectoryEnumerator enumerator = bounded(context, LocalEnumeratorState.empty());
+        enumerator.start();
+        context.triggerAllActions();
+        enumerator.handleSplitRequest(0, "host");
+        return enumerator;
     }
 
     private LocalDirectoryEnumerator bounded(TestingSplitEnumeratorContext<LocalFileSplit> context,
