@@ -18,6 +18,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
@@ -90,12 +93,9 @@ class BigQuerySinkITCase {
         run(BigQueryDelivery.EXACTLY_ONCE, true);
         assertThat(failedBeforeCommit).isTrue();
         assertThat(failedAfterCommit).isTrue();
-        // The failure hit while appended rows were not committed. Whether they then stay invisible
-        // (their checkpoint was aborted) or are committed once by the restored committer (their
-        // checkpoint had completed, its commit had not run) depends on timing; either way every
-        // row is committed exactly once.
         assertThat(uncommittedAtFailure.get()).as("rows in flight when the first failure hit").isGreaterThanOrEqualTo(5);
         assertExactly200RightRows();
+        assertThat(fake.uncommittedRows()).as("rows of aborted attempts stay invisible").isPositive();
     }
 
     @Test
@@ -161,21 +161,22 @@ class BigQuerySinkITCase {
     }
 
     /**
-     * Throws once while appended rows wait uncommitted in a PENDING stream (or, at-least-once,
-     * after some rows were written), and once more after rows were committed.
+     * Fails once between append and commit, and once after a commit. Exactly-once: in the snapshot
+     * of a checkpoint whose rows (at least 5 of this subtask's) the writer has just appended to its
+     * PENDING stream before the barrier; that checkpoint never completes, so those rows are never
+     * committed. At-least-once: rows on {@code _default} are committed as they land, so the moment
+     * that matters is "some written", seen in {@code map}.
      */
-    static final class FailureInjector implements MapFunction<Prediction, Prediction> {
+    static final class FailureInjector implements MapFunction<Prediction, Prediction>, CheckpointedFunction {
+        private transient int sinceLastCheckpoint;
+
         @Override
         public Prediction map(Prediction p) {
+            sinceLastCheckpoint++;
             FakeBigQueryWrite f = fake;
-            // Exactly-once: appended to a PENDING stream, not committed. At-least-once: rows on _default
-            // are committed as they land, so "some written" is the moment that matters.
-            boolean rowsInFlight = delivery == BigQueryDelivery.EXACTLY_ONCE
-                    ? f.uncommittedRows() >= 5
-                    : f.committedRows(TABLE).size() >= 20;
-            if (rowsInFlight && failedBeforeCommit.compareAndSet(false, true)) {
-                uncommittedAtFailure.set(f.uncommittedRows());
-                throw new IllegalStateException("injected failure between append and commit");
+            if (delivery == BigQueryDelivery.AT_LEAST_ONCE && f.committedRows(TABLE).size() >= 20
+                    && failedBeforeCommit.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure after some rows were written");
             }
             if (failedBeforeCommit.get() && f.committedRows(TABLE).size() >= 100
                     && failedAfterCommit.compareAndSet(false, true)) {
@@ -183,6 +184,22 @@ class BigQuerySinkITCase {
             }
             return p;
         }
+
+        @Override
+        public void snapshotState(FunctionSnapshotContext context) {
+            // The sink writer, chained after this function, flushed its rows in
+            // prepareSnapshotPreBarrier, which runs before any operator's snapshot.
+            if (delivery == BigQueryDelivery.EXACTLY_ONCE && sinceLastCheckpoint >= 5
+                    && failedBeforeCommit.compareAndSet(false, true)) {
+                uncommittedAtFailure.set(fake.uncommittedRows());
+                throw new IllegalStateException("injected failure between append and commit: checkpoint "
+                        + context.getCheckpointId() + " fails after its rows were appended");
+            }
+            sinceLastCheckpoint = 0;
+        }
+
+        @Override
+        public void initializeState(FunctionInitializationContext context) {}
     }
 
     /** Rejected rows: none expected here. */
