@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.storage.Blob;
-import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.BucketInfo;
 import com.google.cloud.storage.Storage;
@@ -14,7 +13,6 @@ import io.imageclassifier.config.JobConfigParser;
 import io.imageclassifier.testing.JsonRows;
 import io.imageclassifier.testing.SharedData;
 import io.imageclassifier.testing.emulator.CloudEmulators;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,14 +122,7 @@ class CloudPipelineITCase {
             JobClient job = start(subscription);
             try {
                 Map<String, Blob> blobs = new HashMap<>(upload(storage, bucket, images.subList(0, 20)));
-                Blob gone = storage.create(BlobInfo.newBuilder(bucket, "gone.jpg").setContentType("image/jpeg").build(),
-                        Files.readAllBytes(images.get(0)));
-                storage.delete(BlobId.of(bucket, "gone.jpg"));
-                storage.create(BlobInfo.newBuilder(bucket, "notes.txt").setContentType("text/plain").build(),
-                        "hello".getBytes(StandardCharsets.UTF_8));
-                EMULATORS.pubsub().publish(CloudEmulators.NOTIFICATION_TOPIC, "{not json".getBytes(StandardCharsets.UTF_8),
-                        Map.of("eventType", "OBJECT_FINALIZE", "payloadFormat", "JSON_API_V1", "bucketId", bucket,
-                                "objectId", "broken.jpg", "objectGeneration", "1"));
+                Blob gone = EMULATORS.createBadInputs(storage, bucket, images.get(0));
                 waitFor("some committed rows", () -> predictions().size() >= 5);
 
                 // Both TaskManagers die mid-stream; the job restarts from its last checkpoint on a new one.

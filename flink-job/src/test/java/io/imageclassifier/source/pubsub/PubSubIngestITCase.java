@@ -3,7 +3,6 @@ package io.imageclassifier.source.pubsub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.cloud.storage.Blob;
-import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.BucketInfo;
 import com.google.cloud.storage.Storage;
@@ -15,7 +14,6 @@ import io.imageclassifier.record.DeadLetter;
 import io.imageclassifier.source.pubsub.reader.PubSubReaderMetrics;
 import io.imageclassifier.testing.SharedData;
 import io.imageclassifier.testing.emulator.CloudEmulators;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -146,17 +144,8 @@ class PubSubIngestITCase {
             Running job = start(subscription);
 
             upload(storage, bucket, images.subList(0, 20), "image/jpeg");
-            // A deleted object: its finalize notification names a generation that is gone (404).
-            Blob gone = storage.create(BlobInfo.newBuilder(bucket, "gone.jpg").setContentType("image/jpeg").build(),
-                    Files.readAllBytes(images.get(0)));
-            storage.delete(BlobId.of(bucket, "gone.jpg"));
-            // Not an image.
-            storage.create(BlobInfo.newBuilder(bucket, "notes.txt").setContentType("text/plain").build(),
-                    "hello".getBytes(StandardCharsets.UTF_8));
-            // A malformed message.
-            EMULATORS.pubsub().publish(CloudEmulators.NOTIFICATION_TOPIC, "{not json".getBytes(StandardCharsets.UTF_8),
-                    Map.of("eventType", "OBJECT_FINALIZE", "payloadFormat", "JSON_API_V1", "bucketId", bucket,
-                            "objectId", "broken.jpg", "objectGeneration", "1"));
+            // A deleted object (404), a non-image and a malformed message.
+            Blob gone = EMULATORS.createBadInputs(storage, bucket, images.get(0));
             job.awaitOutcomes(10, Duration.ofMinutes(2));
 
             if (clusterToFail != null) {

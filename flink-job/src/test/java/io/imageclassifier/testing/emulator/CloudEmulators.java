@@ -1,8 +1,13 @@
 package io.imageclassifier.testing.emulator;
 
 import com.google.cloud.NoCredentials;
+import com.google.cloud.storage.Blob;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -59,15 +64,36 @@ public final class CloudEmulators implements BeforeAllCallback {
      * Publishes an {@code OBJECT_FINALIZE} notification for {@code blob} in the exact format GCS
      * uses ({@code JSON_API_V1}): what a redelivered or duplicated notification looks like.
      */
-    public void publishFinalize(com.google.cloud.storage.Blob blob) throws Exception {
+    public void publishFinalize(Blob blob) throws Exception {
         String resource = String.format("{\"kind\":\"storage#object\",\"name\":\"%s\",\"bucket\":\"%s\","
                         + "\"generation\":\"%d\",\"contentType\":\"%s\",\"size\":\"%d\",\"timeCreated\":\"%s\","
                         + "\"updated\":\"%s\"}", blob.getName(), blob.getBucket(), blob.getGeneration(),
                 blob.getContentType(), blob.getSize(), blob.getCreateTimeOffsetDateTime(),
                 blob.getUpdateTimeOffsetDateTime());
-        pubsub().publish(NOTIFICATION_TOPIC, resource.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        pubsub().publish(NOTIFICATION_TOPIC, resource.getBytes(StandardCharsets.UTF_8),
                 Map.of("eventType", "OBJECT_FINALIZE", "payloadFormat", "JSON_API_V1", "bucketId", blob.getBucket(),
                         "objectId", blob.getName(), "objectGeneration", Long.toString(blob.getGeneration())));
+    }
+
+    /**
+     * The three bad inputs of the cloud-path ITs, through the real upload -> notification chain
+     * where there is one: a deleted object ({@code gone.jpg}, uploaded from {@code image}, whose
+     * notification names a generation that no longer exists: 404), a non-image
+     * ({@code notes.txt}, {@code text/plain}) and a malformed message ({@code broken.jpg}).
+     *
+     * @return the deleted object, for its generation
+     */
+    public Blob createBadInputs(Storage storage, String bucket, Path image) throws Exception {
+        Blob gone = storage.create(
+                BlobInfo.newBuilder(bucket, "gone.jpg").setContentType("image/jpeg").build(),
+                Files.readAllBytes(image));
+        storage.delete(BlobId.of(bucket, "gone.jpg"));
+        storage.create(BlobInfo.newBuilder(bucket, "notes.txt").setContentType("text/plain").build(),
+                "hello".getBytes(StandardCharsets.UTF_8));
+        pubsub().publish(NOTIFICATION_TOPIC, "{not json".getBytes(StandardCharsets.UTF_8),
+                Map.of("eventType", "OBJECT_FINALIZE", "payloadFormat", "JSON_API_V1", "bucketId", bucket,
+                        "objectId", "broken.jpg", "objectGeneration", "1"));
+        return gone;
     }
 
     private static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
@@ -124,7 +150,7 @@ public final class CloudEmulators implements BeforeAllCallback {
         private static List<String> pubsubCommand(Path launcher, int port) throws Exception {
             Path lib = launcher.toRealPath().getParent().getParent().resolve("lib");
             Optional<Path> jar;
-            try (var files = java.nio.file.Files.list(lib)) {
+            try (var files = Files.list(lib)) {
                 jar = files.filter(p -> p.getFileName().toString().matches("cloud-pubsub-emulator-.*-all\\.jar"))
                         .findFirst();
             } catch (java.io.IOException e) {
