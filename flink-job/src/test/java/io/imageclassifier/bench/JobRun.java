@@ -15,8 +15,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -120,7 +122,7 @@ public final class JobRun {
     private static void paced(String sharedDir, int parallelism, Path from, Path out, List<String> flags, double pace,
             double seconds) throws Exception {
         List<Path> files;
-        try (java.util.stream.Stream<Path> s = Files.walk(from)) {
+        try (Stream<Path> s = Files.walk(from)) {
             files = s.filter(Files::isRegularFile).sorted().toList();
         }
         int n = (int) Math.min(files.size(), Math.max(1, Math.round(pace * seconds)));
@@ -128,7 +130,7 @@ public final class JobRun {
         List<String> watching = new ArrayList<>(flags);
         watching.addAll(List.of("--monitor-interval", "100ms"));
         int histogramsBefore = LatencyReporter.histograms().size();
-        org.apache.flink.core.execution.JobClient job =
+        JobClient job =
                 environment(sharedDir, parallelism, watched, out, watching).executeAsync("bench-paced");
         try {
             while (LatencyReporter.histograms().size() - histogramsBefore < parallelism) {

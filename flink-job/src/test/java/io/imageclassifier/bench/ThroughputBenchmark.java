@@ -1,5 +1,6 @@
 package io.imageclassifier.bench;
 
+import io.imageclassifier.classify.ClassificationResult;
 import io.imageclassifier.classify.ImageClassifier;
 import io.imageclassifier.classify.LoadedModel;
 import io.imageclassifier.classify.ModelConfig;
@@ -13,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The throughput benchmark behind {@code scripts/bench.sh}. For each image set it measures, on this
@@ -35,12 +37,12 @@ public final class ThroughputBenchmark {
 
     /** Sums of the decode, preprocess and inference times of classified images. */
     static final class Stages {
-        private final java.util.concurrent.atomic.LongAdder decode = new java.util.concurrent.atomic.LongAdder();
-        private final java.util.concurrent.atomic.LongAdder pre = new java.util.concurrent.atomic.LongAdder();
-        private final java.util.concurrent.atomic.LongAdder infer = new java.util.concurrent.atomic.LongAdder();
-        private final java.util.concurrent.atomic.LongAdder images = new java.util.concurrent.atomic.LongAdder();
+        private final LongAdder decode = new LongAdder();
+        private final LongAdder pre = new LongAdder();
+        private final LongAdder infer = new LongAdder();
+        private final LongAdder images = new LongAdder();
 
-        io.imageclassifier.classify.ClassificationResult add(io.imageclassifier.classify.ClassificationResult r) {
+        ClassificationResult add(ClassificationResult r) {
             decode.add(r.decodeNanos());
             pre.add(r.preprocessNanos());
             infer.add(r.inferenceNanos());
