@@ -79,7 +79,9 @@ public final class JobConfigParser {
                     o.contentTypePrefix,
                     o.namePrefix,
                     o.nameSuffix,
-                    duration("--max-ack-extension", o.maxAckExtension));
+                    duration("--max-ack-extension", o.maxAckExtension),
+                    firstNonBlank(o.monitoringEndpoint, null),
+                    duration("--backlog-poll-interval", o.backlogPollInterval));
         }
         GcsConfig gcs = new GcsConfig(
                 firstNonBlank(o.gcsEndpoint, storageEmulatorUrl(env.get("STORAGE_EMULATOR_HOST"))),

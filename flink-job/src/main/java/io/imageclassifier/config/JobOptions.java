@@ -50,12 +50,15 @@ final class JobOptions {
                     + "if set, else the real service.")
     String pubsubEndpoint;
 
-    @Option(names = "--max-outstanding-messages", paramLabel = "N", defaultValue = "1000",
-            description = "Pub/Sub flow control per reader: unacked messages (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-outstanding-messages", paramLabel = "N", defaultValue = "0",
+            description = "Pub/Sub flow control per reader: unacked messages; messages are acked when their "
+                    + "checkpoint completes, so a reader holds every message of a checkpoint interval "
+                    + "(default: ${DEFAULT-VALUE}: no count limit, --max-outstanding-bytes rules).")
     long maxOutstandingMessages;
 
     @Option(names = "--max-outstanding-bytes", paramLabel = "SIZE", defaultValue = "100mb",
-            description = "Pub/Sub flow control per reader: unacked bytes (default: ${DEFAULT-VALUE}).")
+            description = "Pub/Sub flow control per reader: unacked bytes, ~80,000 notifications at the default "
+                    + "(default: ${DEFAULT-VALUE}).")
     String maxOutstandingBytes;
 
     @Option(names = "--content-type-prefix", paramLabel = "PREFIX", defaultValue = "image/",
@@ -76,6 +79,17 @@ final class JobOptions {
                     + "the checkpoint that acknowledges it; keep it well above --checkpoint-interval "
                     + "(default: ${DEFAULT-VALUE}).")
     String maxAckExtension;
+
+    @Option(names = "--monitoring-endpoint", paramLabel = "HOST:PORT",
+            description = "Cloud Monitoring stand-in endpoint (plaintext, no credentials) for the subscription's "
+                    + "backlog. Default: the real service, none against a Pub/Sub emulator.")
+    String monitoringEndpoint;
+
+    @Option(names = "--backlog-poll-interval", paramLabel = "DURATION", defaultValue = "60s",
+            description = "Cloud mode: how often the subscription's backlog (num_undelivered_messages) is read "
+                    + "from Cloud Monitoring for the source's pendingRecords metric; 0 turns it off "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String backlogPollInterval;
 
     // ---- Cloud Storage
     @Option(names = "--gcs-endpoint", paramLabel = "URL",
