@@ -2,18 +2,27 @@ package io.imageclassifier.classify;
 
 import io.imageclassifier.config.GcsConfig;
 import io.imageclassifier.config.ModelSettings;
-import io.imageclassifier.fetch.GcsModelFetcher;
 import io.imageclassifier.fetch.FetchResult;
+import io.imageclassifier.model.VersionedClassifier;
+import io.imageclassifier.model.canary.CanaryRollout;
 import io.imageclassifier.record.DeadLetter;
 import io.imageclassifier.record.DeadLetterReason;
 import io.imageclassifier.record.ObjectRef;
 import io.imageclassifier.record.Prediction;
 import io.imageclassifier.sink.DeadLetterOutput;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -30,9 +39,16 @@ import org.apache.flink.util.Collector;
  * prediction, the wall-clock milliseconds from the source first seeing the object
  * ({@link ObjectRef#seenAtMillis()}) to the prediction leaving this operator for the sinks, over the
  * last {@value #LATENCY_WINDOW} predictions of the subtask. Across machines it includes their clock
- * skew.
+ * skew. Model swap and canary metrics: see {@link VersionedClassifier}.
+ *
+ * <p>The model version comes from a {@link VersionedClassifier}: fixed, or swapped without a restart
+ * from a watched repository; each image is classified by one version, which its row names. Sampled
+ * images also go to the canary candidate; the comparison leaves on {@link CanaryRollout#TAG}. The
+ * versions in use are checkpointed ({@value #VERSIONS_STATE}, union list state) so that a restart that
+ * finds the repository's current version refused keeps the version it ran at the checkpoint.
  */
-public final class ClassifyFunction extends KeyedProcessFunction<String, FetchResult, Prediction> {
+public final class ClassifyFunction extends KeyedProcessFunction<String, FetchResult, Prediction>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     static final String STAGE = "classify";
     public static final String METRIC_SOURCE_TO_PREDICTION_MILLIS = "sourceToPredictionMillis";
@@ -40,10 +56,14 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
     public static final String METRIC_DECODE_NANOS = "decodeNanos";
     public static final String METRIC_PREPROCESS_NANOS = "preprocessNanos";
     public static final String METRIC_INFERENCE_NANOS = "inferenceNanos";
+    /** Operator state: the model versions in use at a checkpoint. Part of the savepoint contract. */
+    public static final String VERSIONS_STATE = "model-versions-in-use";
 
     private final ModelSettings settings;
     private final GcsConfig gcs;
-    private transient ImageClassifier classifier;
+    private transient VersionedClassifier classifier;
+    private transient ListState<String> versionsInUse;
+    private transient List<String> restoredVersions;
     private transient Counter classified;
     private transient Counter rejected;
     private transient Histogram latency;
@@ -58,9 +78,26 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
     }
 
     @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        versionsInUse = context.getOperatorStateStore().getUnionListState(versionsDescriptor());
+        restoredVersions = new ArrayList<>();
+        versionsInUse.get().forEach(restoredVersions::add);
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        versionsInUse.update(List.of(classifier.currentVersion()));
+    }
+
+    /** The descriptor of {@value #VERSIONS_STATE}. */
+    public static ListStateDescriptor<String> versionsDescriptor() {
+        return new ListStateDescriptor<>(VERSIONS_STATE, Types.STRING);
+    }
+
+    @Override
     public void open(OpenContext openContext) throws Exception {
-        classifier = ImageClassifier.open(ModelConfig.from(settings), GcsModelFetcher.withLocalFallback(gcs),
-                SharedModelRegistry.jvmWide());
+        classifier = VersionedClassifier.open(settings, gcs, restoredVersions == null ? List.of() : restoredVersions);
+        classifier.registerMetrics(getRuntimeContext().getMetricGroup());
         classified = getRuntimeContext().getMetricGroup().counter("imagesClassified");
         rejected = getRuntimeContext().getMetricGroup().counter("imagesRejected");
         latency = getRuntimeContext().getMetricGroup().histogram(METRIC_SOURCE_TO_PREDICTION_MILLIS,
@@ -79,7 +116,11 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
         }
         ClassificationResult result;
         try {
-            result = classifier.classify(fetched.bytes());
+            VersionedClassifier.Classified classified = classifier.classify(ref, fetched.bytes());
+            result = classified.result();
+            if (classified.canary() != null) {
+                ctx.output(CanaryRollout.TAG, classified.canary());
+            }
         } catch (ImageRejectedException e) {
             reject(ctx, ref, e.reason(), e.getMessage());
             return;

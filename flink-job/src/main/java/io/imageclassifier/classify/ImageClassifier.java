@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * Classifies image bytes: decode, preprocess, one model run, softmax and top-k. One per Flink
  * subtask (not thread-safe: it reuses its buffers); the model session behind it is shared through
- * a {@link SharedModelRegistry} lease, which {@link #close()} releases.
+ * a {@link SharedModelRegistry} lease, which {@link #close()} releases, or held by someone else
+ * ({@link #on}: a model version the caller keeps open while it uses this classifier).
  */
 public final class ImageClassifier implements AutoCloseable {
 
@@ -36,9 +37,9 @@ public final class ImageClassifier implements AutoCloseable {
     private final FloatBuffer direct;
     private final double[] probabilities;
 
-    private ImageClassifier(SharedModelRegistry.Lease lease, ModelConfig config) {
+    private ImageClassifier(SharedModelRegistry.Lease lease, LoadedModel model, ModelConfig config) {
         this.lease = lease;
-        this.model = lease.model();
+        this.model = model;
         this.env = model.environment();
         this.session = model.session();
         this.decoder = new ImageDecoder(config.limits());
@@ -61,11 +62,19 @@ public final class ImageClassifier implements AutoCloseable {
             throws ModelLoadException {
         SharedModelRegistry.Lease lease = registry.acquire(config, fetcher);
         try {
-            return new ImageClassifier(lease, config);
+            return new ImageClassifier(lease, lease.model(), config);
         } catch (RuntimeException e) {
             lease.close();
             throw e;
         }
+    }
+
+    /**
+     * A classifier on {@code model} that holds no lease: the caller keeps the model open for as
+     * long as it classifies with it ({@code config} gives top-k and the input limits).
+     */
+    public static ImageClassifier on(LoadedModel model, ModelConfig config) {
+        return new ImageClassifier(null, model, config);
     }
 
     public LoadedModel model() {
@@ -153,9 +162,11 @@ public final class ImageClassifier implements AutoCloseable {
         return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    /** Releases this classifier's lease on the shared session. */
+    /** Releases this classifier's lease on the shared session, if it holds one. */
     @Override
     public void close() {
-        lease.close();
+        if (lease != null) {
+            lease.close();
+        }
     }
 }

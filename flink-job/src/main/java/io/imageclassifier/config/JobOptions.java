@@ -150,6 +150,37 @@ final class JobOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     long maxImagePixels;
 
+    // ---- model rollout
+    @Option(names = "--model-repository", paramLabel = "DIR",
+            description = "Watch a model repository instead of loading one --model: a local folder or gs:// prefix "
+                    + "with one folder per version (model.onnx, its sidecar, labels) and a CURRENT object naming the "
+                    + "version to run; a new name in CURRENT is loaded, checked and swapped in without a restart.")
+    String modelRepository;
+
+    @Option(names = "--model-poll-interval", paramLabel = "DURATION", defaultValue = "30s",
+            description = "How often each TaskManager reads the repository's CURRENT and CANDIDATE; a new version "
+                    + "runs everywhere within this plus its load time (default: ${DEFAULT-VALUE}).")
+    String modelPollInterval;
+
+    @Option(names = "--canary-fraction", paramLabel = "F", defaultValue = "0",
+            description = "Also classify this share of the images (chosen by a hash of their key) with the "
+                    + "repository's CANDIDATE version, and compare (default: ${DEFAULT-VALUE}: off).")
+    double canaryFraction;
+
+    @Option(names = "--canary-images", paramLabel = "N", defaultValue = "200",
+            description = "Compared images after which the canary judge decides (default: ${DEFAULT-VALUE}).")
+    int canaryImages;
+
+    @Option(names = "--canary-min-agreement", paramLabel = "A", defaultValue = "0.95",
+            description = "Share of compared images whose top label must agree to promote (default: ${DEFAULT-VALUE}).")
+    double canaryMinAgreement;
+
+    @Option(names = "--canary-auto-promote",
+            description = "Let the canary judge publish its decision: rewrite CURRENT (promote) or write "
+                    + "<version>/REJECTED (reject). Needs write access to those objects; without it the decision "
+                    + "is only logged and counted.")
+    boolean canaryAutoPromote;
+
     // ---- outputs
     @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "out",
             description = "JSON Lines output: predictions/ and dead-letter/ under it; local path or gs:// "
