@@ -262,6 +262,9 @@ class BigQueryCommitterTest {
             }
 
             @Override
+            public void publish() {}
+
+            @Override
             public void close() {}
         };
         try (BigQueryWriter writer = new BigQueryWriter(config, options(), new GoogleBigQueryServices(config),
