@@ -45,18 +45,18 @@ public final class BigQueryCommitException extends IOException {
     static BigQueryCommitException refused(String tablePath, String action, List<String> streams, RuntimeException error,
             Optional<String> principal) {
         String table = displayName(tablePath);
-        return new BigQueryCommitException(table, streams, "BigQuery refused to " + action + " " + describe(streams)
-                + " of table " + table + ": " + error.getMessage() + "." + fix(BigQueryErrors.code(error), table, principal)
-                + KEPT, error);
+        return new BigQueryCommitException(table, streams, "BigQuery refused to " + action + " " + streamsText(streams)
+                + " of table " + table + ": " + BigQueryErrors.describe(error) + "."
+                + fix(BigQueryErrors.code(error), table, principal) + KEPT, error);
     }
 
     /** A transient error outlasted the retry budget. */
     static BigQueryCommitException retriesExhausted(String tablePath, String action, List<String> streams, int attempts,
             Duration elapsed, RuntimeException last) {
         String table = displayName(tablePath);
-        return new BigQueryCommitException(table, streams, "BigQuery kept failing to " + action + " " + describe(streams)
+        return new BigQueryCommitException(table, streams, "BigQuery kept failing to " + action + " " + streamsText(streams)
                 + " of table " + table + " (" + attempts + " attempts over " + elapsed.toSeconds() + " s); last error: "
-                + last.getMessage() + "." + KEPT, last);
+                + BigQueryErrors.describe(last) + "." + KEPT, last);
     }
 
     /** BatchCommitWriteStreams reported stream errors other than STREAM_ALREADY_COMMITTED: nothing was committed. */
@@ -71,7 +71,7 @@ public final class BigQueryCommitException extends IOException {
     /** An answer that proves nothing (a short stream, a reply with neither commit time nor errors). */
     static BigQueryCommitException unproven(String tablePath, List<String> streams, String what) {
         String table = displayName(tablePath);
-        return new BigQueryCommitException(table, streams, "BigQuery table " + table + ", " + describe(streams) + ": "
+        return new BigQueryCommitException(table, streams, "BigQuery table " + table + ", " + streamsText(streams) + ": "
                 + what + ", so the rows are not known to be committed." + KEPT, null);
     }
 
@@ -81,7 +81,7 @@ public final class BigQueryCommitException extends IOException {
         return p.length == 6 ? p[1] + "." + p[3] + "." + p[5] : tablePath;
     }
 
-    private static String describe(List<String> streams) {
+    private static String streamsText(List<String> streams) {
         return streams.size() == 1 ? "stream " + streams.get(0) : streams.size() + " streams " + streams;
     }
 

@@ -46,7 +46,7 @@ final class CommitRetry {
                     throw BigQueryCommitException.retriesExhausted(tablePath, action, streams, attempt, elapsed, e);
                 }
                 LOG.warn("BigQuery {} of {} stream(s) of {} failed ({}); retry {} in {} ms (retrying for up to {} s)",
-                        action, streams.size(), BigQueryCommitException.displayName(tablePath), e.getMessage(), attempt,
+                        action, streams.size(), BigQueryCommitException.displayName(tablePath), BigQueryErrors.describe(e), attempt,
                         delay.toMillis(), options.commitRetryTimeout().toSeconds());
                 Thread.sleep(delay.toMillis());
             }
