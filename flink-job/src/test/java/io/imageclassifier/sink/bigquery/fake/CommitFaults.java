@@ -4,8 +4,9 @@ import com.google.cloud.bigquery.storage.v1.StorageError;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,7 +27,7 @@ public final class CommitFaults {
     private StorageError.StorageErrorCode streamErrorCode;
     private final List<Long> finalizeCallNanos = new ArrayList<>();
     private final List<Long> commitCallNanos = new ArrayList<>();
-    private final Set<String> refusedStreams = new LinkedHashSet<>();
+    private final Map<String, Integer> refusals = new LinkedHashMap<>();
 
     // ---- test controls
 
@@ -103,7 +104,16 @@ public final class CommitFaults {
 
     /** Streams named in a finalize or commit call that an injected fault refused. */
     public synchronized Set<String> refusedStreams() {
-        return Set.copyOf(refusedStreams);
+        return Set.copyOf(refusals.keySet());
+    }
+
+    /**
+     * How many finalize or commit calls an injected fault refused, per stream. A stream refused a
+     * non-retryable error more than once was tried again after a job restart (the committer does
+     * not retry those itself).
+     */
+    public synchronized Map<String, Integer> refusals() {
+        return Map.copyOf(refusals);
     }
 
     // ---- used by the fake
@@ -112,7 +122,7 @@ public final class CommitFaults {
     synchronized Status.Code onFinalize(String stream) {
         finalizeCallNanos.add(System.nanoTime());
         if (finalizeFault.hit()) {
-            refusedStreams.add(stream);
+            refusals.merge(stream, 1, Integer::sum);
             return finalizeFault.code();
         }
         return null;
@@ -131,7 +141,7 @@ public final class CommitFaults {
             default -> { }
         }
         if (outcome != CommitOutcome.NORMAL && outcome != CommitOutcome.EMPTY_REPLY) {
-            refusedStreams.addAll(streams);
+            streams.forEach(s -> refusals.merge(s, 1, Integer::sum));
         }
         return outcome;
     }
