@@ -16,8 +16,9 @@ import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes image bytes (JPEG incl. CMYK/YCCK and progressive, PNG, GIF (first frame), BMP, WebP)
- * into an {@link RgbImage}, with the JPEG EXIF orientation applied.
+ * Decodes image bytes (JPEG incl. CMYK/YCCK and progressive, PNG, GIF (first frame), BMP, WebP,
+ * and HEIC and AVIF where libheif is installed: {@link HeifDecoder}) into an {@link RgbImage}, with
+ * the JPEG EXIF orientation (HEIF: rotation and mirror boxes) applied.
  *
  * <p>Cheap checks come first, so that hostile input costs nothing: empty input, then the byte
  * limit, then the width x height declared in the header (read by the ImageReader without touching
@@ -92,7 +93,12 @@ public final class ImageDecoder {
     }
 
     private RgbImage decodeChecked(byte[] bytes, PreprocessSpec spec) throws ImageRejectedException {
+        String heif = HeifDecoder.format(bytes);
+        if (heif != null) {
+            return HeifDecoder.decode(bytes, heif, spec, limits);
+        }
         if (isJpeg(bytes)) {
+            JpegIccCheck.check(bytes);
             RgbImage img = turbo.decode(bytes, spec, limits);
             if (img != null) {
                 return img.oriented(ExifOrientation.ofJpeg(bytes));

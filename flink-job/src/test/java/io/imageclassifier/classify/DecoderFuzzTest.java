@@ -43,7 +43,7 @@ class DecoderFuzzTest {
 
     @Test
     void everyMutatedImageIsDecodedOrRejectedWithinBoundedTimeAndHeap() throws Exception {
-        List<Seed> seeds = FuzzCorpus.seeds(false);
+        List<Seed> seeds = FuzzCorpus.seeds(HeifDecoder.available());
         ImageLimits limits = ImageLimits.defaults();
         ImageDecoder decoder = new ImageDecoder(limits);
         Preprocessor pre = new Preprocessor(PreprocessSpec.defaults());

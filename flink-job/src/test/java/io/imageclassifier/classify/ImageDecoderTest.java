@@ -232,6 +232,22 @@ class ImageDecoderTest {
         assertThat(img.rgb(0, 0)).isEqualTo(WHITE); // transparent black composited on white
     }
 
+    @Test
+    void rejectsAnIccProfileDeclaringMoreBytesThanItCarries() throws Exception {
+        // A CMYK JPEG (decoded by ImageIO, which reads the profile) whose 128-byte ICC header says 4 GB.
+        byte[] profile = new byte[128];
+        Mutator.put(profile, 0, 4, 0xff7f_0000L, false);
+        byte[] id = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
+        int len = 2 + id.length + 2 + profile.length;
+        byte[] segment = TestImages.concat(TestImages.concat(new byte[] {(byte) 0xff, (byte) 0xe2, (byte) (len >> 8),
+            (byte) len}, id), TestImages.concat(new byte[] {1, 1}, profile));
+        byte[] jpeg = TestImages.insertAfterSoi(TestImages.cmykJpeg(32, 24), segment);
+        ImageRejectedException e = catchThrowableOfType(ImageRejectedException.class, () -> decoder.decode(jpeg));
+        assertThat(e).as("rejection").isNotNull();
+        assertThat(e.reason()).isEqualTo(DeadLetterReason.DECODE_ERROR);
+        assertThat(e.getMessage()).contains("ICC profile declares 4286513152 bytes");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"probe", "header", "types", "read", "stack", "oom", "convert"})
     void whateverADecodeStageThrowsBecomesARejectionAndTheDecoderCarriesOn(String stage) throws Exception {
