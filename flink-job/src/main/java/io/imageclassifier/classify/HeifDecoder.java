@@ -105,14 +105,14 @@ final class HeifDecoder {
         }
         Pointer image = imageRef.getValue();
         try {
-            return copy(lib, image, format, w, h, s, alpha ? 4 : 3);
+            return copy(lib, image, format, s, alpha ? 4 : 3);
         } finally {
             lib.heif_image_release(image);
         }
     }
 
-    /** Every s-th pixel of every s-th row (from the middle of each s x s block), alpha composited on white. */
-    private static RgbImage copy(LibHeif lib, Pointer image, String format, int w, int h, int s, int channels)
+    /** The decoded plane, subsampled onto the heap ({@link NativePixels}). */
+    private static RgbImage copy(LibHeif lib, Pointer image, String format, int s, int channels)
             throws ImageRejectedException {
         IntByReference strideRef = new IntByReference();
         Pointer plane = lib.heif_image_get_plane_readonly(image, LibHeif.CHANNEL_INTERLEAVED, strideRef);
@@ -124,23 +124,7 @@ final class HeifDecoder {
                     + " RGB plane (" + pw + "x" + ph + ", stride " + stride + ")");
         }
         // Rotation by 90 degrees swaps the sides the header declared; trust the decoded plane's own size.
-        int offset = (s - 1) / 2;
-        int ow = Math.max(1, (pw - offset + s - 1) / s);
-        int oh = Math.max(1, (ph - offset + s - 1) / s);
-        byte[] out = new byte[ow * oh * 3];
-        byte[] row = new byte[pw * channels];
-        int o = 0;
-        for (int y = 0; y < oh; y++) {
-            plane.read((long) Math.min(ph - 1, offset + y * s) * stride, row, 0, row.length);
-            for (int x = 0; x < ow; x++) {
-                int p = Math.min(pw - 1, offset + x * s) * channels;
-                int a = channels == 4 ? row[p + 3] & 0xff : 255;
-                out[o++] = RasterConverter.onWhite(row[p] & 0xff, a);
-                out[o++] = RasterConverter.onWhite(row[p + 1] & 0xff, a);
-                out[o++] = RasterConverter.onWhite(row[p + 2] & 0xff, a);
-            }
-        }
-        return RgbImage.packed(ow, oh, out);
+        return NativePixels.copy(plane, pw, ph, stride, channels, s);
     }
 
     /**

@@ -16,8 +16,9 @@ import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes image bytes (JPEG incl. CMYK/YCCK and progressive, PNG, GIF (first frame), BMP, WebP,
- * and HEIC and AVIF where libheif is installed: {@link HeifDecoder}) into an {@link RgbImage}, with
+ * Decodes image bytes (JPEG incl. CMYK/YCCK and progressive, PNG, GIF (first frame), BMP, WebP
+ * (through libwebp where installed: {@link WebpDecoder}), and HEIC and AVIF where libheif is
+ * installed: {@link HeifDecoder}) into an {@link RgbImage}, with
  * the JPEG EXIF orientation (HEIF: rotation and mirror boxes) applied.
  *
  * <p>Cheap checks come first, so that hostile input costs nothing: empty input, then the byte
@@ -96,6 +97,12 @@ public final class ImageDecoder {
         String heif = HeifDecoder.format(bytes);
         if (heif != null) {
             return HeifDecoder.decode(bytes, heif, spec, limits);
+        }
+        if (WebpDecoder.isWebp(bytes)) {
+            RgbImage img = WebpDecoder.decode(bytes, spec, limits);
+            if (img != null) {
+                return img;
+            }
         }
         if (isJpeg(bytes)) {
             JpegIccCheck.check(bytes);

@@ -17,7 +17,8 @@ import javax.imageio.ImageIO;
  * The seeds the decoder fuzz test mutates: real photos from the shared data, whole (a PNG and a
  * JPEG) and shrunk to about 96 pixels and written in every format and layout the decoder reads
  * (baseline/progressive/CMYK/EXIF JPEG; RGB, RGBA, grey, 16-bit and palette PNG; GIF; BMP; TIFF;
- * lossless WebP), plus lossy WebP, HEIC and AVIF where Debian's ImageMagick can write them.
+ * lossless WebP), plus lossy, alpha, lossless and animated WebP, HEIC and AVIF where Debian's
+ * ImageMagick can write them.
  */
 final class FuzzCorpus {
 
@@ -52,6 +53,12 @@ final class FuzzCorpus {
         if (ImageMagick.available()) {
             byte[] png = TestImages.write(coffee, "png");
             seeds.add(new Seed("coffee-lossy.webp", ImageMagick.convert(png, "png", "webp")));
+            byte[] rgba = TestImages.write(withAlpha(chelsea), "png");
+            seeds.add(new Seed("chelsea-alpha-lossy.webp", ImageMagick.convert(rgba, "png", "webp")));
+            seeds.add(new Seed("chelsea-alpha-lossless.webp", ImageMagick.convert(rgba, "png", "webp",
+                    "-define", "webp:lossless=true")));
+            seeds.add(new Seed("animated.webp", ImageMagick.convert(png, "png", "webp", "-size", "96x64", "xc:blue",
+                    "-loop", "0")));
             if (withHeif) {
                 seeds.add(new Seed("coffee.heic", ImageMagick.convert(png, "png", "heic")));
                 seeds.add(new Seed("coffee.avif", ImageMagick.convert(png, "png", "avif")));

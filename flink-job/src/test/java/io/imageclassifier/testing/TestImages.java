@@ -267,7 +267,54 @@ public final class TestImages {
                 bits.write((rgb & 0xff) == 255 ? 1 : 0, 1); // blue
             }
         }
-        byte[] vp8l = bits.toByteArray();
+        return riffWebp(bits.toByteArray());
+    }
+
+    /**
+     * A valid 64x64 lossless WebP (black) whose entropy image names prefix-code group 65,535, and
+     * which then spells out all 65,536 groups (five one-symbol codes each, 27 bits): a decoder that
+     * builds Huffman tables for every declared group builds 65,536 sets, where libwebp builds only
+     * the one the pixels use. 220 KB.
+     */
+    public static byte[] webpLosslessHuffmanGroups() {
+        BitWriter bits = new BitWriter();
+        bits.write(0x2f, 8); // VP8L signature
+        bits.write(63, 14);
+        bits.write(63, 14);
+        bits.write(0, 1); // alpha_is_used
+        bits.write(0, 3); // version
+        bits.write(0, 1); // no transform
+        bits.write(0, 1); // no colour cache
+        bits.write(1, 1); // meta prefix codes
+        bits.write(7, 3); // prefix bits 9: the entropy image is 1x1
+        bits.write(0, 1); // entropy image: no colour cache
+        for (int code = 0; code < 5; code++) { // its one pixel: green 255, red 255 -> group 0xffff
+            oneSymbolCode(bits, code < 2 ? 255 : 0);
+        }
+        for (int group = 0; group < 65_536; group++) {
+            for (int code = 0; code < 5; code++) { // green, red, blue 0; alpha 255; distance 0
+                if (code == 3) {
+                    oneSymbolCode(bits, 255);
+                } else {
+                    bits.write(1, 1); // simple code
+                    bits.write(0, 1); // one symbol
+                    bits.write(0, 1); // in 1 bit
+                    bits.write(0, 1);
+                }
+            }
+        }
+        // Every code has one symbol, so the pixels take no bits.
+        return riffWebp(bits.toByteArray());
+    }
+
+    private static void oneSymbolCode(BitWriter bits, int symbol) {
+        bits.write(1, 1); // simple code
+        bits.write(0, 1); // one symbol
+        bits.write(1, 1); // in 8 bits
+        bits.write(symbol, 8);
+    }
+
+    private static byte[] riffWebp(byte[] vp8l) {
         int pad = vp8l.length % 2;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes("RIFF".getBytes(StandardCharsets.US_ASCII));
