@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.imageclassifier.ClassifierPipeline;
 import io.imageclassifier.ImageClassifierJob;
 import io.imageclassifier.config.JobConfigParser;
+import io.imageclassifier.testing.ImageMagick;
 import io.imageclassifier.testing.JsonRows;
 import io.imageclassifier.testing.PoisonImageReaderSpi;
 import io.imageclassifier.testing.SharedData;
@@ -13,6 +14,7 @@ import io.imageclassifier.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Poison images through the real local-mode job graph on a MiniCluster: inputs that make each
  * decode stage throw (through the test-only {@link PoisonImageReaderSpi}: format probe, header,
  * image type, pixel decoder, stack overflow, out of memory, colour conversion), an extreme aspect
- * ratio, a huge 16-bit raster, a truncated file and a decompression bomb, among good photos. Each
+ * ratio, a huge 16-bit raster, truncated JPEG/WebP/AVIF files and a decompression bomb, among good
+ * photos (JPEG, PNG, and where libwebp/libheif and ImageMagick are installed WebP and HEIC copies). Each
  * poison image must become a dead letter with its reason, every good image a row, and the job must
  * never fail over: a failure here would be retried from the checkpoint and fail again, forever.
  */
@@ -72,6 +75,21 @@ class PoisonImagesITCase {
         poison.put(write("huge-16-bit.png", TestImages.blackPng(45_000, 450, 16, 6)), "too_many_pixels");
         poison.put(write("bomb.png", TestImages.pngBomb(20_000, 20_000)), "too_many_pixels");
         poison.put(write("truncated.jpg", TestImages.truncatedJpeg()), "decode_error");
+        // WebP, HEIC, AVIF through the native libraries: hostile and truncated files are rejections too.
+        good.add(write("huffman-groups.webp", TestImages.webpLosslessHuffmanGroups()));
+        if (WebpDecoder.available()) {
+            byte[] webp = TestImages.webpLossless(64, 48);
+            poison.put(write("truncated.webp", Arrays.copyOf(webp, webp.length / 2)), "decode_error");
+        }
+        if (ImageMagick.available()) {
+            byte[] chelsea = Files.readAllBytes(SharedData.photo("chelsea.png"));
+            good.add(write("chelsea.webp", ImageMagick.convert(chelsea, "png", "webp")));
+            if (HeifDecoder.available()) {
+                good.add(write("chelsea.heic", ImageMagick.convert(chelsea, "png", "heic")));
+                byte[] avif = ImageMagick.convert(chelsea, "png", "avif");
+                poison.put(write("truncated.avif", Arrays.copyOf(avif, avif.length / 2)), "decode_error");
+            }
+        }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         var config = JobConfigParser.parse(new String[] {
