@@ -9,7 +9,8 @@ import java.util.zip.CRC32;
  * Seeded mutations of image files for the decoder fuzz test: bit flips, interesting integers
  * written over header fields, truncation, deleted and duplicated ranges, splices of another file,
  * and format-aware rewrites of the fields a decoder sizes its buffers from (PNG IHDR, GIF screen
- * and frame, BMP header, JPEG SOF, HEIF {@code ispe}). The same case seed gives the same mutant.
+ * and frame, BMP header, JPEG SOF, HEIF {@code ispe}, WebP VP8X canvas and flags, ANMF frame, VP8 and
+ * VP8L sizes). The same case seed gives the same mutant.
  */
 final class Mutator {
 
@@ -163,6 +164,9 @@ final class Mutator {
                 }
                 return "jpeg sof";
             }
+            if (starts(b, "RIFF") && b.length > 30 && indexOf(b, "WEBP") == 8) {
+                return webp(b, rnd, dim);
+            }
             int ispe = indexOf(b, "ispe");
             if (ispe > 0 && ispe + 16 <= b.length) {
                 put(b, ispe + 8 + 4 * rnd.nextInt(2), 4, dim, false);
@@ -171,6 +175,51 @@ final class Mutator {
             int p = rnd.nextInt(Math.min(b.length, 64));
             put(b, p, 4, dim, rnd.nextBoolean());
             return "int32 " + p + "=" + dim;
+        }
+
+        /** The size fields of whichever WebP chunks are there (24-bit minus-one, VP8's 14 bits, VP8L's 14 bits). */
+        private static String webp(byte[] b, SplittableRandom rnd, long dim) {
+            int vp8x = indexOf(b, "VP8X");
+            int anmf = indexOf(b, "ANMF");
+            int vp8 = indexOf(b, "VP8 ");
+            int vp8l = indexOf(b, "VP8L");
+            long m1 = Math.max(0, dim - 1);
+            switch (rnd.nextInt(4)) {
+                case 0 -> {
+                    if (vp8x > 0 && vp8x + 18 <= b.length) {
+                        if (rnd.nextBoolean()) {
+                            b[vp8x + 8] = (byte) (rnd.nextInt(256) & 0x3e); // ICC, alpha, EXIF, XMP, animation
+                            return "webp vp8x flags";
+                        }
+                        put(b, vp8x + 12 + 3 * rnd.nextInt(2), 3, m1, true);
+                        return "webp vp8x canvas";
+                    }
+                }
+                case 1 -> {
+                    if (anmf > 0 && anmf + 20 <= b.length) {
+                        put(b, anmf + 8 + 3 * rnd.nextInt(4), 3, rnd.nextBoolean() ? m1 : rnd.nextInt(64), true);
+                        return "webp anmf frame";
+                    }
+                }
+                case 2 -> {
+                    if (vp8 > 0 && vp8 + 18 <= b.length) {
+                        put(b, vp8 + 14 + 2 * rnd.nextInt(2), 2, dim & 0x3fff | (long) rnd.nextInt(4) << 14, true);
+                        return "webp vp8 size";
+                    }
+                }
+                default -> {
+                    if (vp8l > 0 && vp8l + 13 <= b.length) {
+                        long bits = (b[vp8l + 9] & 0xffL) | (b[vp8l + 10] & 0xff) << 8 | (b[vp8l + 11] & 0xff) << 16
+                                | (b[vp8l + 12] & 0xffL) << 24;
+                        int shift = rnd.nextBoolean() ? 0 : 14;
+                        bits = bits & ~(0x3fffL << shift) | (m1 & 0x3fff) << shift;
+                        put(b, vp8l + 9, 4, bits, true);
+                        return "webp vp8l size";
+                    }
+                }
+            }
+            put(b, 4, 4, dim, true); // the RIFF size
+            return "webp riff size";
         }
 
         private static int gifFrameDescriptor(byte[] b) {
