@@ -58,8 +58,8 @@ final class HeifDecoder {
     }
 
     /** Decodes the primary image, subsampled as far as {@code spec} allows (null: full resolution). */
-    static RgbImage decode(byte[] bytes, String format, PreprocessSpec spec, ImageLimits limits)
-            throws ImageRejectedException {
+    static RgbImage decode(byte[] bytes, String format, PreprocessSpec spec, ImageLimits limits,
+            NativeDecodeGate gate) throws ImageRejectedException {
         LibHeif lib = LIBHEIF.lib();
         if (lib == null) {
             throw new ImageRejectedException(DeadLetterReason.UNSUPPORTED_FORMAT, format + " needs " + LIBHEIF.missing());
@@ -73,7 +73,7 @@ final class HeifDecoder {
             check(lib.heif_context_get_primary_image_handle(ctx, handleRef), format, "no primary image");
             Pointer handle = handleRef.getValue();
             try {
-                return decodeHandle(lib, handle, format, spec, limits);
+                return decodeHandle(lib, handle, format, spec, limits, gate);
             } finally {
                 lib.heif_image_handle_release(handle);
             }
@@ -83,7 +83,7 @@ final class HeifDecoder {
     }
 
     private static RgbImage decodeHandle(LibHeif lib, Pointer handle, String format, PreprocessSpec spec,
-            ImageLimits limits) throws ImageRejectedException {
+            ImageLimits limits, NativeDecodeGate gate) throws ImageRejectedException {
         int w = lib.heif_image_handle_get_width(handle);
         int h = lib.heif_image_handle_get_height(handle);
         limits.checkDimensions(format, w, h);
@@ -92,6 +92,15 @@ final class HeifDecoder {
         int oh = (h + s - 1) / s;
         limits.checkDecodeBytes(format, w, h, DecodeCost.rgb(ow, oh, false).bytes(), "8-bit RGB");
         boolean alpha = lib.heif_image_handle_has_alpha_channel(handle) != 0;
+        // YCbCr planes plus the interleaved RGB(A) result: ~6 bytes per pixel, ~10 above 8 bits.
+        long nativeBytes = (long) w * h * (lib.heif_image_handle_get_luma_bits_per_pixel(handle) > 8 ? 10 : 6);
+        try (NativeDecodeGate.Lease lease = gate.acquire(nativeBytes)) {
+            return decodeAndCopy(lib, handle, format, s, alpha);
+        }
+    }
+
+    private static RgbImage decodeAndCopy(LibHeif lib, Pointer handle, String format, int s, boolean alpha)
+            throws ImageRejectedException {
         Pointer options = lib.heif_decoding_options_alloc();
         PointerByReference imageRef = new PointerByReference();
         try {

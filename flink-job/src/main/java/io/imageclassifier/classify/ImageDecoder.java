@@ -52,9 +52,16 @@ public final class ImageDecoder {
     private final Map<ImageReaderSpi, ImageReader> readers = new IdentityHashMap<>();
     /** JPEGs go here first when TurboJPEG is available. */
     private final TurboJpeg turbo = new TurboJpeg();
+    /** Native memory of HEIF and WebP decodes, shared by every decoder of the JVM by default. */
+    private final NativeDecodeGate nativeGate;
 
     public ImageDecoder(ImageLimits limits) {
+        this(limits, NativeDecodeGate.JVM);
+    }
+
+    ImageDecoder(ImageLimits limits, NativeDecodeGate nativeGate) {
         this.limits = limits;
+        this.nativeGate = nativeGate;
     }
 
     /** Whether JPEGs are decoded with TurboJPEG (else ImageIO); see {@link TurboJpeg}. */
@@ -96,10 +103,10 @@ public final class ImageDecoder {
     private RgbImage decodeChecked(byte[] bytes, PreprocessSpec spec) throws ImageRejectedException {
         String heif = HeifDecoder.format(bytes);
         if (heif != null) {
-            return HeifDecoder.decode(bytes, heif, spec, limits);
+            return HeifDecoder.decode(bytes, heif, spec, limits, nativeGate);
         }
         if (WebpDecoder.isWebp(bytes)) {
-            RgbImage img = WebpDecoder.decode(bytes, spec, limits);
+            RgbImage img = WebpDecoder.decode(bytes, spec, limits, nativeGate);
             if (img != null) {
                 return img;
             }

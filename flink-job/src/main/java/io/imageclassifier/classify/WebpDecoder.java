@@ -54,6 +54,12 @@ final class WebpDecoder {
      * (null: full resolution); null when libwebp is not installed (the caller falls back to ImageIO).
      */
     static RgbImage decode(byte[] bytes, PreprocessSpec spec, ImageLimits limits) throws ImageRejectedException {
+        return decode(bytes, spec, limits, NativeDecodeGate.JVM);
+    }
+
+    /** As above, holding the native memory it needs from {@code gate} while it decodes. */
+    static RgbImage decode(byte[] bytes, PreprocessSpec spec, ImageLimits limits, NativeDecodeGate gate)
+            throws ImageRejectedException {
         if (LIB == null) {
             return null;
         }
@@ -67,22 +73,24 @@ final class WebpDecoder {
                     if (ff.has_animation != 0) {
                         throw new ImageRejectedException(DeadLetterReason.DECODE_ERROR, "webp: first frame is animated");
                     }
-                    return decodeStill(frameData, frame.length, ff, spec, limits);
+                    return decodeStill(frameData, frame.length, ff, spec, limits, gate);
                 }
             }
-            return decodeStill(data, bytes.length, f, spec, limits);
+            return decodeStill(data, bytes.length, f, spec, limits, gate);
         }
     }
 
-    private static RgbImage decodeStill(Memory data, int size, Features f, PreprocessSpec spec, ImageLimits limits)
-            throws ImageRejectedException {
+    private static RgbImage decodeStill(Memory data, int size, Features f, PreprocessSpec spec, ImageLimits limits,
+            NativeDecodeGate gate) throws ImageRejectedException {
         limits.checkDimensions("webp", f.width, f.height);
         int s = spec == null ? 1 : spec.maxSubsampling(f.width, f.height);
         limits.checkDecodeBytes("webp", f.width, f.height,
                 DecodeCost.rgb((f.width + s - 1) / s, (f.height + s - 1) / s, false).bytes(), "8-bit RGB");
         int channels = f.has_alpha != 0 ? 4 : 3;
         long stride = (long) channels * f.width;
-        try (Memory pixels = new Memory(stride * f.height)) {
+        // The output, and for lossless (format 2) libwebp's own ARGB copy of the whole image.
+        long nativeBytes = stride * f.height + (f.format == 2 ? 4L * f.width * f.height : 0);
+        try (NativeDecodeGate.Lease lease = gate.acquire(nativeBytes); Memory pixels = new Memory(stride * f.height)) {
             Pointer done = channels == 4
                     ? LIB.WebPDecodeRGBAInto(data, size, pixels, pixels.size(), (int) stride)
                     : LIB.WebPDecodeRGBInto(data, size, pixels, pixels.size(), (int) stride);

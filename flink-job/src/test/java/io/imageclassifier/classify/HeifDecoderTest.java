@@ -89,6 +89,13 @@ class HeifDecoderTest {
         assertThat(e.getMessage()).startsWith("heic: ");
     }
 
+    @Test
+    void decodesWaitForTheNativeMemoryGate() throws Exception {
+        byte[] heic = ImageMagick.convert(TestImages.write(TestImages.quadrants(64, 48,
+                BufferedImage.TYPE_3BYTE_BGR), "png"), "png", "heic");
+        NativeDecodeGateTest.assertDecodeWaitsForTheGate(heic);
+    }
+
     @ParameterizedTest
     @CsvSource({"coffee.png, heic", "coffee.png, avif", "chelsea.png, heic", "chelsea.png, avif"})
     void aHeifCopyOfAPhotoGetsThePhotosTopLabel(String photo, String format) throws Exception {
