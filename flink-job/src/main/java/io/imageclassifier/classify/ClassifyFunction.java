@@ -32,6 +32,13 @@ import org.apache.flink.util.Collector;
  * chained after dedupe and fetch. Anything that is not a confident prediction (a failed fetch, an
  * undecodable or oversized image, a score under the threshold) goes to the dead-letter output.
  *
+ * <p>Only {@link ImageRejectedException} is caught, on purpose: the classifier turns everything
+ * the bytes of one image can cause (any exception or error in decoding and preprocessing) into one,
+ * so a poison image is a dead letter and never a task failure that its redelivery would repeat
+ * forever. What escapes is a fault of this process (an {@link InferenceFailedException} from a
+ * broken session, a bug outside the image path): it fails the task, and the job restarts from its
+ * last checkpoint instead of dead-lettering good images.
+ *
  * <p>Metrics (on the {@code classify} operator's group): {@code imagesClassified},
  * {@code imagesRejected}; {@value #METRIC_DECODE_NANOS}, {@value #METRIC_PREPROCESS_NANOS} and
  * {@value #METRIC_INFERENCE_NANOS}, the nanoseconds spent in each step (their rates over
