@@ -13,7 +13,7 @@ class ImageClassifierJobTest {
 
     @Test
     void configureSetsParallelismUnalignedExactlyOnceCheckpointsAShortBufferTimeoutAndObjectReuse() {
-        JobConfig config = JobConfigParser.parse(new String[] {"--input-dir", ".", "--parallelism", "3",
+        JobConfig config = JobConfigParser.parse(new String[] {"--input-dir", "samples", "--parallelism", "3",
                 "--checkpoint-interval", "7s"}, Map.of()).config();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         long flinkDefault = env.getBufferTimeout();

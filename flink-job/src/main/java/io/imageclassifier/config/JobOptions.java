@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
                     + "prediction row per image to JSON files, the console and (optionally) BigQuery.",
             "Source: a local directory (default), or GCS object-finalize notifications on a Pub/Sub "
                     + "subscription when --subscription is given.",
-            "Durations take a unit (500ms, 10s, 5min, 7d); sizes take one too (40mb, 1gb)."
+            "Durations need a unit (500ms, 10s, 5min, 7d) and sizes one too (40mb, 512kb): a bare number is "
+                    + "rejected."
         })
 final class JobOptions {
 
@@ -32,7 +33,8 @@ final class JobOptions {
     boolean once;
 
     @Option(names = "--monitor-interval", paramLabel = "DURATION", defaultValue = "1s",
-            description = "Local mode: how often the directory is listed for new files (default: ${DEFAULT-VALUE}).")
+            description = "Local mode: how often the directory is listed for new files; at least 50ms "
+                    + "(default: ${DEFAULT-VALUE}).")
     String monitorInterval;
 
     // ---- Pub/Sub source
@@ -88,7 +90,7 @@ final class JobOptions {
     int fetchCapacity;
 
     @Option(names = "--fetch-timeout", paramLabel = "DURATION", defaultValue = "60s",
-            description = "Timeout of one object fetch, retries included (default: ${DEFAULT-VALUE}).")
+            description = "Timeout of one object fetch, retries included; at least 1s (default: ${DEFAULT-VALUE}).")
     String fetchTimeout;
 
     @Option(names = "--fetch-retries", paramLabel = "N", defaultValue = "5",
@@ -128,18 +130,18 @@ final class JobOptions {
     String executionProvider;
 
     @Option(names = "--max-image-bytes", paramLabel = "SIZE", defaultValue = "40mb",
-            description = "Larger objects go to dead-letter as too_large, unread (default: ${DEFAULT-VALUE}).")
+            description = "Larger objects go to dead-letter as too_large, unread; at most 1gb (default: ${DEFAULT-VALUE}).")
     String maxImageBytes;
 
     @Option(names = "--max-image-pixels", paramLabel = "N", defaultValue = "50000000",
-            description = "Images declaring more pixels go to dead-letter as too_many_pixels, undecoded "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Images declaring more pixels go to dead-letter as too_many_pixels, undecoded; at most "
+                    + "536870911 (default: ${DEFAULT-VALUE}).")
     long maxImagePixels;
 
     // ---- outputs
     @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "out",
-            description = "JSON Lines output: predictions/ and dead-letter/ under it; local path or gs:// "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "JSON Lines output: predictions/ and dead-letter/ under it; local path or gs://, "
+                    + "not inside --input-dir (default: ${DEFAULT-VALUE}).")
     String outputDir;
 
     @Option(names = "--console", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -169,11 +171,12 @@ final class JobOptions {
     Integer parallelism;
 
     @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "5s",
-            description = "Checkpoint interval; files, acks and BigQuery commits happen on checkpoints "
+            description = "Checkpoint interval, at least 100ms; files, acks and BigQuery commits happen on checkpoints "
                     + "(default: ${DEFAULT-VALUE}).")
     String checkpointInterval;
 
     @Option(names = "--dedupe-ttl", paramLabel = "DURATION", defaultValue = "7d",
-            description = "How long an object version is remembered as classified (default: ${DEFAULT-VALUE}).")
+            description = "How long an object version is remembered as classified; at least 10min, Pub/Sub's "
+                    + "longest ack deadline (default: ${DEFAULT-VALUE}).")
     String dedupeTtl;
 }

@@ -23,6 +23,10 @@ public record ModelSettings(
         String executionProvider,
         long maxImageBytes,
         long maxImagePixels) implements Serializable {
+
+    /** Largest pixel limit whose raster (up to 4 bytes a pixel: RGBA, 16-bit RGB) fits in one Java array. */
+    public static final long MAX_PIXELS = Integer.MAX_VALUE / 4;
+
     public ModelSettings {
         ConfigException.require(model != null && !model.isBlank(), "--model", "must not be empty");
         ConfigException.require(topK >= 1 && topK <= 1000, "--top-k", "must be between 1 and 1000, was " + topK);
@@ -33,5 +37,7 @@ public record ModelSettings(
                 "--execution-provider", "must be cpu or cuda, was " + executionProvider);
         ConfigException.require(maxImageBytes > 0, "--max-image-bytes", "must be positive");
         ConfigException.require(maxImagePixels > 0, "--max-image-pixels", "must be positive");
+        ConfigException.require(maxImagePixels <= MAX_PIXELS, "--max-image-pixels", "must be at most " + MAX_PIXELS
+                + " (4 bytes per pixel must fit in one Java array), was " + maxImagePixels);
     }
 }

@@ -3,9 +3,12 @@ package io.imageclassifier.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JobConfigParserTest {
 
@@ -93,6 +96,96 @@ class JobConfigParserTest {
         assertThatThrownBy(() -> parse(Map.of(), "--no-such-flag"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("--no-such-flag");
+    }
+
+    // ---- issue #11 defect 6: a bare number is not a duration or a size
+
+    @Test
+    void bareNumbersAreRejectedWhereADurationIsExpected() {
+        for (String flag : new String[] {"--fetch-timeout", "--checkpoint-interval", "--dedupe-ttl",
+                "--monitor-interval", "--fetch-initial-backoff"}) {
+            assertThatThrownBy(() -> parse(Map.of(), flag, "60"))
+                    .as(flag)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(flag)
+                    .hasMessageContaining("needs a unit");
+        }
+        assertThatThrownBy(() -> parse(Map.of(), "--subscription", "projects/p/subscriptions/s",
+                "--max-ack-extension", "3600"))
+                .hasMessageContaining("--max-ack-extension").hasMessageContaining("needs a unit");
+    }
+
+    @Test
+    void bareNumbersAreRejectedWhereASizeIsExpected() {
+        assertThatThrownBy(() -> parse(Map.of(), "--max-image-bytes", "40000000"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--max-image-bytes").hasMessageContaining("needs a unit");
+        assertThatThrownBy(() -> parse(Map.of(), "--subscription", "projects/p/subscriptions/s",
+                "--max-outstanding-bytes", "100000000"))
+                .hasMessageContaining("--max-outstanding-bytes").hasMessageContaining("needs a unit");
+    }
+
+    @Test
+    void valuesWithUnitsAreAccepted() {
+        JobConfig c = parse(Map.of(), "--fetch-timeout", "60s", "--checkpoint-interval", "30s", "--dedupe-ttl",
+                "604800s", "--max-image-bytes", "8mb", "--monitor-interval", "250ms");
+        assertThat(c.gcs().fetchTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.runtime().checkpointInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.runtime().dedupeTtl()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.model().maxImageBytes()).isEqualTo(8L * 1024 * 1024);
+        assertThat(c.local().monitorInterval()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void durationsBelowTheirSensibleMinimumAreRejectedWithTheMinimum() {
+        assertThatThrownBy(() -> parse(Map.of(), "--checkpoint-interval", "30ms"))
+                .hasMessageContaining("--checkpoint-interval").hasMessageContaining("at least 100ms");
+        assertThatThrownBy(() -> parse(Map.of(), "--fetch-timeout", "60ms"))
+                .hasMessageContaining("--fetch-timeout").hasMessageContaining("at least 1s");
+        assertThatThrownBy(() -> parse(Map.of(), "--dedupe-ttl", "300s"))
+                .hasMessageContaining("--dedupe-ttl").hasMessageContaining("at least 10min");
+        assertThatThrownBy(() -> parse(Map.of(), "--monitor-interval", "1ms"))
+                .hasMessageContaining("--monitor-interval").hasMessageContaining("at least 50ms");
+    }
+
+    @Test
+    void imageSizeLimitMustFitInOneByteArray() {
+        assertThatThrownBy(() -> parse(Map.of(), "--max-image-bytes", "3gb"))
+                .hasMessageContaining("--max-image-bytes").hasMessageContaining("at most 1gb");
+    }
+
+    @Test
+    void pixelLimitThatWouldOverflowTheDecodersArraysIsRejected() {
+        // width x height x 4 bytes (an RGBA or 16-bit raster) must stay within one Java array.
+        assertThatThrownBy(() -> parse(Map.of(), "--max-image-pixels", "9000000000"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--max-image-pixels").hasMessageContaining("at most 536870911");
+        assertThatThrownBy(() -> parse(Map.of(), "--max-image-pixels", "99999999999999999999"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--max-image-pixels");
+        assertThat(parse(Map.of(), "--max-image-pixels", "536870911").model().maxImagePixels()).isEqualTo(536_870_911L);
+    }
+
+    @Test
+    void outputDirectoryInsideTheWatchedInputDirectoryIsRejected(@TempDir Path dir) throws Exception {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        assertThatThrownBy(() -> parse(Map.of(), "--input-dir", in.toString(), "--output-dir", in.resolve("out").toString()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--output-dir").hasMessageContaining("inside --input-dir");
+        assertThatThrownBy(() -> parse(Map.of(), "--input-dir", in.toString(), "--output-dir", in.toString()))
+                .hasMessageContaining("inside --input-dir");
+        // Relative and un-normalised spellings of the same place.
+        assertThatThrownBy(() -> parse(Map.of(), "--input-dir", dir + "/in/../in", "--output-dir", dir + "/in/x/.."))
+                .hasMessageContaining("inside --input-dir");
+        // A symbolic link into the input directory is the input directory.
+        Path link = Files.createSymbolicLink(dir.resolve("link"), in);
+        assertThatThrownBy(() -> parse(Map.of(), "--input-dir", in.toString(), "--output-dir", link.resolve("out").toString()))
+                .hasMessageContaining("inside --input-dir");
+
+        // Siblings and a gs:// output are fine; so is an input inside the output.
+        assertThat(parse(Map.of(), "--input-dir", in.toString(), "--output-dir", dir.resolve("out").toString())).isNotNull();
+        assertThat(parse(Map.of(), "--input-dir", in.toString(), "--output-dir", "gs://b/out")).isNotNull();
+        assertThat(parse(Map.of(), "--input-dir", dir.resolve("in-other").toString(), "--output-dir", in.toString()))
+                .isNotNull();
     }
 
     @Test
