@@ -32,9 +32,5 @@ public record JobConfig(
                         || !LocalPaths.isInside(output.outputDir(), local.inputDir()),
                 "--output-dir", output == null ? "" : output.outputDir() + " is inside --input-dir "
                         + local.inputDir() + ": the job would read its own output files back as images");
-        ConfigException.require(pubsub == null || runtime == null
-                        || pubsub.maxAckExtension().compareTo(runtime.checkpointInterval().multipliedBy(2)) > 0,
-                "--max-ack-extension", "must be more than twice --checkpoint-interval (messages are acked on "
-                        + "checkpoints; a shorter lease makes Pub/Sub redeliver messages still in flight)");
     }
 }

@@ -100,13 +100,14 @@ public final class JobConfigParser {
 
         String defaultModel = Path.of(sharedDir, DEFAULT_MODEL).toString();
         String model = o.model != null ? o.model : defaultModel;
-        String labels = o.labels;
-        if (labels == null && model.equals(defaultModel)) {
-            labels = Path.of(sharedDir, DEFAULT_LABELS).toString();
+        String fallbackLabels = o.fallbackLabels;
+        if (fallbackLabels == null && model.equals(defaultModel)) {
+            fallbackLabels = Path.of(sharedDir, DEFAULT_LABELS).toString();
         }
         ModelSettings modelSettings = new ModelSettings(
                 model,
-                labels,
+                o.labels,
+                fallbackLabels,
                 o.topK,
                 o.confidenceThreshold,
                 o.intraOpThreads,
@@ -118,10 +119,14 @@ public final class JobConfigParser {
         BigQueryConfig bigquery = o.outputBqTable == null ? null : BigQueryConfig.parseTable(
                 o.outputBqTable, BigQueryDelivery.parse(o.bqDelivery), o.bigqueryEndpoint, o.bigqueryWriteEndpoint);
 
-        int parallelism = o.parallelism != null ? o.parallelism : Runtime.getRuntime().availableProcessors();
         RuntimeConfig runtime = new RuntimeConfig(
-                parallelism,
-                Units.duration("--checkpoint-interval", o.checkpointInterval, MIN_CHECKPOINT_INTERVAL),
+                o.parallelism != null ? o.parallelism : 0,
+                o.checkpointInterval == null ? null
+                        : Units.duration("--checkpoint-interval", o.checkpointInterval, MIN_CHECKPOINT_INTERVAL),
+                o.unalignedCheckpoints,
+                o.bufferTimeout == null ? null : Units.duration("--buffer-timeout", o.bufferTimeout, "0ms"),
+                o.checkpointDir,
+                o.webUiPort,
                 Units.duration("--dedupe-ttl", o.dedupeTtl, MIN_DEDUPE_TTL));
 
         return new JobConfig(source, local, pubsub, gcs, modelSettings, output, bigquery, runtime);

@@ -108,9 +108,14 @@ final class JobOptions {
     String model;
 
     @Option(names = "--labels", paramLabel = "PATH",
-            description = "Labels file, one class name per line (default: the sidecar's \"labels\", or "
-                    + "$SHARED_DIR/labels/imagenet_classes.txt for the default model).")
+            description = "Labels file, one class name per line, overriding the model sidecar's \"labels\" "
+                    + "(default: the sidecar's, else --fallback-labels).")
     String labels;
+
+    @Option(names = "--fallback-labels", paramLabel = "PATH",
+            description = "Labels for a model whose sidecar names none; a converted model's own labels win "
+                    + "(default: $SHARED_DIR/labels/imagenet_classes.txt for the default model, none for others).")
+    String fallbackLabels;
 
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "5",
             description = "Best classes listed per prediction (default: ${DEFAULT-VALUE}).")
@@ -139,7 +144,7 @@ final class JobOptions {
     long maxImagePixels;
 
     // ---- outputs
-    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "out",
+    @Option(names = {"--output-dir", "--output-gcs-path"}, paramLabel = "DIR", defaultValue = "out",
             description = "JSON Lines output: predictions/ and dead-letter/ under it; local path or gs://, "
                     + "not inside --input-dir (default: ${DEFAULT-VALUE}).")
     String outputDir;
@@ -165,15 +170,37 @@ final class JobOptions {
             description = "BigQuery Storage Write gRPC emulator endpoint (plaintext, no credentials).")
     String bigqueryWriteEndpoint;
 
-    // ---- runtime
+    // ---- runtime: Flink settings. On a cluster they belong to the cluster's configuration; the job
+    // sets one only when its flag is given. The embedded local mode has its own defaults.
     @Option(names = "--parallelism", paramLabel = "N",
-            description = "Operator parallelism (default: the number of cores; 0: the cluster's default).")
+            description = "Operator parallelism (default: the cluster's parallelism.default; in the embedded "
+                    + "local mode, the number of cores).")
     Integer parallelism;
 
-    @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "5s",
-            description = "Checkpoint interval, at least 100ms; files, acks and BigQuery commits happen on checkpoints "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-interval", paramLabel = "DURATION",
+            description = "Checkpoint interval, at least 100ms; files, acks and BigQuery commits happen on "
+                    + "checkpoints (default: the cluster's execution.checkpointing.interval; in the embedded local "
+                    + "mode, 5s).")
     String checkpointInterval;
+
+    @Option(names = "--unaligned-checkpoints", negatable = true,
+            description = "Unaligned checkpoints (default: the cluster's; in the embedded local mode, on).")
+    Boolean unalignedCheckpoints;
+
+    @Option(names = "--buffer-timeout", paramLabel = "DURATION",
+            description = "How long a partly filled network buffer waits before it is sent (default: the "
+                    + "cluster's execution.buffer-timeout.interval; in the embedded local mode, 10ms).")
+    String bufferTimeout;
+
+    @Option(names = {"--checkpoint-dir", "--checkpoint"}, paramLabel = "DIR",
+            description = "Where checkpoints are written, e.g. gs://bucket/checkpoints (default: the cluster's "
+                    + "execution.checkpointing.dir; in the embedded local mode, none: memory).")
+    String checkpointDir;
+
+    @Option(names = "--web-ui-port", paramLabel = "PORT[-PORT]", defaultValue = "8081-8090",
+            description = "Embedded local mode: port, or range to take the first free one of, for the web UI "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String webUiPort;
 
     @Option(names = "--dedupe-ttl", paramLabel = "DURATION", defaultValue = "7d",
             description = "How long an object version is remembered as classified; at least 10min, Pub/Sub's "

@@ -6,7 +6,8 @@ import java.io.Serializable;
  * Which model runs and how.
  *
  * @param model               ONNX model location (local path; gs:// and https:// where supported)
- * @param labels              labels file, or null for the sidecar's "labels" entry / the default
+ * @param labels              labels file overriding the sidecar's "labels" entry, or null
+ * @param fallbackLabels      labels file for a model whose sidecar names none, or null
  * @param topK                how many best classes each prediction lists
  * @param confidenceThreshold predictions whose top score is below this go to the dead-letter output
  * @param intraOpThreads      ONNX Runtime intra-op threads of the shared session
@@ -17,6 +18,7 @@ import java.io.Serializable;
 public record ModelSettings(
         String model,
         String labels,
+        String fallbackLabels,
         int topK,
         double confidenceThreshold,
         int intraOpThreads,

@@ -24,15 +24,16 @@ class JobConfigParserTest {
         assertThat(c.local().inputDir()).isEqualTo("samples");
         assertThat(c.local().once()).isFalse();
         assertThat(c.model().model()).isEqualTo("/data/shared/models/mobilenetv2-12-int8.onnx");
-        assertThat(c.model().labels()).isEqualTo("/data/shared/labels/imagenet_classes.txt");
+        assertThat(c.model().labels()).as("no override of a sidecar's labels").isNull();
+        assertThat(c.model().fallbackLabels()).isEqualTo("/data/shared/labels/imagenet_classes.txt");
         assertThat(c.model().topK()).isEqualTo(5);
         assertThat(c.model().maxImageBytes()).isEqualTo(40L * 1024 * 1024);
         assertThat(c.model().maxImagePixels()).isEqualTo(50_000_000L);
         assertThat(c.output().predictionsDir()).isEqualTo("out/predictions");
         assertThat(c.output().deadLetterDir()).isEqualTo("out/dead-letter");
         assertThat(c.output().console()).isTrue();
-        assertThat(c.runtime().parallelism()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(c.runtime().dedupeTtl()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.runtime().webUiPort()).isEqualTo("8081-8090");
         assertThat(c.bigquery()).isNull();
         assertThat(c.pubsub()).isNull();
     }
@@ -41,6 +42,58 @@ class JobConfigParserTest {
     void customModelHasNoDefaultLabelsSoTheSidecarDecides() {
         JobConfig c = parse(Map.of(), "--model", "/m/model.onnx");
         assertThat(c.model().labels()).isNull();
+        assertThat(c.model().fallbackLabels()).isNull();
+    }
+
+    @Test
+    void fallbackLabelsDoNotOverrideTheSidecarButLabelsDo() {
+        JobConfig c = parse(Map.of(), "--model", "gs://b/m.onnx", "--fallback-labels", "gs://b/imagenet.txt");
+        assertThat(c.model().labels()).isNull();
+        assertThat(c.model().fallbackLabels()).isEqualTo("gs://b/imagenet.txt");
+        assertThat(parse(Map.of(), "--labels", "/l.txt").model().labels()).isEqualTo("/l.txt");
+    }
+
+    /** Flink settings belong to the cluster: none is set unless its flag is given. */
+    @Test
+    void flinkSettingsAreUnsetUnlessTheirFlagIsGiven() {
+        RuntimeConfig r = parse(Map.of()).runtime();
+        assertThat(r.parallelism()).isZero();
+        assertThat(r.checkpointInterval()).isNull();
+        assertThat(r.unalignedCheckpoints()).isNull();
+        assertThat(r.bufferTimeout()).isNull();
+        assertThat(r.checkpointDir()).isNull();
+
+        r = parse(Map.of(), "--parallelism", "3", "--checkpoint-interval", "30s", "--no-unaligned-checkpoints",
+                "--buffer-timeout", "20ms", "--checkpoint-dir", "gs://b/cp").runtime();
+        assertThat(r.parallelism()).isEqualTo(3);
+        assertThat(r.checkpointInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(r.unalignedCheckpoints()).isFalse();
+        assertThat(r.bufferTimeout()).isEqualTo(Duration.ofMillis(20));
+        assertThat(r.checkpointDir()).isEqualTo("gs://b/cp");
+    }
+
+    /** The PySpark job's flags, where the meaning is the same (README "Migrating from the PySpark job"). */
+    @Test
+    void theOlderJobsFlagNamesAreAliases() {
+        JobConfig old = parse(Map.of(), "--project-id", "p", "--subscription", "s", "--checkpoint", "gs://b/cp",
+                "--output-gcs-path", "gs://b/out", "--output-bq-table", "p.d.t", "--model-gcs-path", "gs://b/m.onnx",
+                "--confidence-threshold", "0.3");
+        JobConfig now = parse(Map.of(), "--project-id", "p", "--subscription", "s", "--checkpoint-dir", "gs://b/cp",
+                "--output-dir", "gs://b/out", "--output-bq-table", "p.d.t", "--model", "gs://b/m.onnx",
+                "--confidence-threshold", "0.3");
+        assertThat(old).isEqualTo(now);
+        assertThat(old.runtime().checkpointDir()).isEqualTo("gs://b/cp");
+        assertThat(old.output().outputDir()).isEqualTo("gs://b/out");
+        assertThat(old.model().model()).isEqualTo("gs://b/m.onnx");
+        assertThat(old.pubsub().subscription()).isEqualTo("projects/p/subscriptions/s");
+        assertThat(old.bigquery().tablePath()).isEqualTo("projects/p/datasets/d/tables/t");
+        assertThat(old.model().confidenceThreshold()).isEqualTo(0.3);
+    }
+
+    @Test
+    void webUiPortMustBeAPortOrARange() {
+        assertThat(parse(Map.of(), "--web-ui-port", "9000").runtime().webUiPort()).isEqualTo("9000");
+        assertThatThrownBy(() -> parse(Map.of(), "--web-ui-port", "any")).hasMessageContaining("--web-ui-port");
     }
 
     @Test
@@ -200,6 +253,8 @@ class JobConfigParserTest {
         assertThat(parsed.isHelp()).isTrue();
         assertThat(parsed.helpText()).contains("--input-dir", "--once", "--output-dir", "--model", "--labels",
                 "--top-k", "--confidence-threshold", "--parallelism", "--checkpoint-interval", "--subscription",
-                "--project-id", "--output-bq-table", "--bq-delivery", "--max-image-bytes", "--max-image-pixels");
+                "--project-id", "--output-bq-table", "--bq-delivery", "--max-image-bytes", "--max-image-pixels",
+                "--fallback-labels", "--[no-]unaligned-checkpoints", "--buffer-timeout", "--checkpoint-dir", "--web-ui-port",
+                "--checkpoint,", "--output-gcs-path", "--model-gcs-path");
     }
 }
