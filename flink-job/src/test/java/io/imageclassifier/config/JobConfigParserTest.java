@@ -90,6 +90,19 @@ class JobConfigParserTest {
         assertThat(old.model().confidenceThreshold()).isEqualTo(0.3);
     }
 
+    /** README "Migrating from the PySpark job": the old job's environment variables are not read. */
+    @Test
+    void theOlderJobsEnvironmentVariablesAreNotRead() {
+        Map<String, String> oldEnv = Map.of("PROJECT_ID", "old-p", "REGION", "europe-west1", "SUBSCRIPTION", "old-s",
+                "CHECKPOINT_GCS", "gs://old/cp", "OUT_BQ", "old-p.d.t", "OUT_GCS", "gs://old/out",
+                "MODEL_GCS_PATH", "gs://old/m.onnx");
+        assertThat(parse(oldEnv, "--input-dir", "in")).isEqualTo(parse(Map.of(), "--input-dir", "in"));
+        JobConfig cloud = parse(oldEnv, "--subscription", "projects/p/subscriptions/s");
+        assertThat(cloud).isEqualTo(parse(Map.of(), "--subscription", "projects/p/subscriptions/s"));
+        assertThat(cloud.bigquery()).isNull();
+        assertThat(cloud.runtime().checkpointDir()).isNull();
+    }
+
     @Test
     void webUiPortMustBeAPortOrARange() {
         assertThat(parse(Map.of(), "--web-ui-port", "9000").runtime().webUiPort()).isEqualTo("9000");

@@ -13,7 +13,6 @@ import io.imageclassifier.config.SourceKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,12 +105,19 @@ class K8sManifestsTest {
         assertThat(config.bigquery().emulator()).isFalse();
         assertThat(config.output().outputDir()).isEqualTo(values.get("OUT_GCS")).startsWith("gs://");
         assertThat(config.model().model()).isEqualTo(values.get("MODEL_GCS_PATH")).startsWith("gs://");
-        assertThat(config.model().labels()).isEqualTo(values.get("LABELS_GCS_PATH")).startsWith("gs://");
-        assertThat(config.runtime().parallelism()).as("--parallelism=0: the FlinkDeployment's parallelism rules")
-                .isZero();
-        Duration clusterInterval = TimeUtils.parseDuration(flinkConfiguration(spec).get("execution.checkpointing.interval"));
-        assertThat(config.runtime().checkpointInterval()).as("--checkpoint-interval vs execution.checkpointing.interval")
-                .isEqualTo(clusterInterval);
+        assertThat(config.model().labels()).as("no --labels: a converted model's sidecar labels must win").isNull();
+        assertThat(config.model().fallbackLabels()).isEqualTo(values.get("LABELS_GCS_PATH")).startsWith("gs://");
+        // Flink settings belong to the cluster (the flinkConfiguration): the job overrides none of them.
+        assertThat(config.runtime().parallelism()).as("the FlinkDeployment's parallelism rules").isZero();
+        assertThat(config.runtime().checkpointInterval()).as("no --checkpoint-interval").isNull();
+        assertThat(config.runtime().unalignedCheckpoints()).as("no --[no-]unaligned-checkpoints").isNull();
+        assertThat(config.runtime().bufferTimeout()).as("no --buffer-timeout").isNull();
+        assertThat(config.runtime().checkpointDir()).as("no --checkpoint-dir").isNull();
+        Map<String, String> conf = flinkConfiguration(spec);
+        assertThat(TimeUtils.parseDuration(conf.get("execution.checkpointing.interval")))
+                .isEqualTo(TimeUtils.parseDuration(values.get("CHECKPOINT_INTERVAL")));
+        assertThat(conf).containsEntry("execution.checkpointing.unaligned.enabled", "true")
+                .containsEntry("execution.buffer-timeout.interval", "10ms");
     }
 
     @ParameterizedTest
@@ -182,7 +188,7 @@ class K8sManifestsTest {
         assertThat(crd.validate(Kustomize.only(docs, "FlinkDeployment", null))).isEmpty();
         JobConfig config = JobConfigParser.parse(jobArgs(spec), Map.of()).config();
         assertThat(config.pubsub().subscription()).isEqualTo("projects/acme-prod-42/subscriptions/uploads-sub-7");
-        assertThat(config.runtime().checkpointInterval()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(flinkConfiguration(spec)).containsEntry("execution.checkpointing.interval", "2min");
     }
 
     @Test
