@@ -3,8 +3,11 @@
 set -euo pipefail
 
 VARS=(PROJECT_ID REGION BUCKET TOPIC SUBSCRIPTION CHECKPOINT_GCS CHECKPOINT_INTERVAL OUT_GCS OUT_BQ
-  MODEL_GCS_PATH LABELS_GCS_PATH NAMESPACE GSA_EMAIL IMAGE ACK_DEADLINE STEPS)
+  MODEL_GCS_PATH LABELS_GCS_PATH NAMESPACE GSA_EMAIL IMAGE ACK_DEADLINE STEPS CLUSTER MONITORING_MEMBER)
 KSA=image-classifier
+# Put on every bucket and dataset this script creates: teardown.sh --delete-data deletes only those.
+CREATED_LABEL_KEY=created_by
+CREATED_LABEL_VALUE=image-classifier-gcp-setup
 
 usage() {
   cat <<'USAGE'
@@ -14,7 +17,13 @@ Creates, if missing: the APIs, the image bucket and the state bucket(s), the Pub
 pull subscription, the image bucket's OBJECT_FINALIZE notifications (JSON_API_V1) to the topic,
 the BigQuery dataset and table, the Artifact Registry repository of IMAGE, the job's GCP service
 account with only the roles it needs, and its Workload Identity binding to the Kubernetes
-service account NAMESPACE/image-classifier. A second run changes nothing.
+service account NAMESPACE/image-classifier. A second run changes nothing. Buckets and the
+dataset it creates are labelled created_by=image-classifier-gcp-setup (teardown.sh --delete-data
+deletes only those).
+
+Step 2 of the GKE deployment, after scripts/gke-setup.sh: the Workload Identity binding (step
+iam) needs the identity pool PROJECT_ID.svc.id.goog that the cluster creates; it stops, naming
+gke-setup.sh, when the cluster is not there.
 
 Values (flag, or environment variable, or --env-file; flags win):
   --project-id PROJECT_ID           GCP project (required)
@@ -31,11 +40,18 @@ Values (flag, or environment variable, or --env-file; flags win):
   --model-gcs-path MODEL_GCS_PATH   gs:// model (its bucket gets read access; optional)
   --labels-gcs-path LABELS_GCS_PATH gs:// labels (optional)
   --namespace NAMESPACE             Kubernetes namespace of the job (default image-classifier)
+  --cluster CLUSTER                 GKE cluster whose Workload Identity pool the binding needs
+                                    (default image-classifier)
+  --monitoring-member MONITORING_MEMBER
+                                    who reads the dashboards' Cloud Monitoring metrics (Pub/Sub
+                                    backlog), e.g. serviceAccount:grafana@P.iam.gserviceaccount.com:
+                                    granted roles/monitoring.viewer on the project unless it has it
+                                    (optional)
   --gsa-email GSA_EMAIL             job's GCP service account
                                     (default image-classifier@PROJECT_ID.iam.gserviceaccount.com)
   --image IMAGE                     REGION-docker.pkg.dev/PROJECT/REPO/NAME:TAG: creates REPO (optional)
   --steps STEPS                     comma list of apis,storage,pubsub,notification,bigquery,
-                                    artifacts,iam (default: all)
+                                    artifacts,iam,monitoring (default: all)
   --env-file FILE                   read unset values from FILE (KEY=VALUE, an overlay's values.env)
   --dry-run                         print every command, run none
   -h, --help                        this help
@@ -48,8 +64,8 @@ source "$here/lib/common.sh"
 parse_args "$@"
 
 : "${REGION:=europe-west1}" "${TOPIC:=image-uploads}" "${SUBSCRIPTION:=image-uploads-classifier}"
-: "${CHECKPOINT_INTERVAL:=30s}" "${NAMESPACE:=image-classifier}"
-: "${STEPS:=apis,storage,pubsub,notification,bigquery,artifacts,iam}"
+: "${CHECKPOINT_INTERVAL:=30s}" "${NAMESPACE:=image-classifier}" "${CLUSTER:=image-classifier}"
+: "${STEPS:=apis,storage,pubsub,notification,bigquery,artifacts,iam,monitoring}"
 require PROJECT_ID BUCKET CHECKPOINT_GCS OUT_BQ
 : "${OUT_GCS:=${CHECKPOINT_GCS%/}/output}"
 : "${GSA_EMAIL:=image-classifier@${PROJECT_ID}.iam.gserviceaccount.com}"
@@ -79,6 +95,8 @@ ensure_bucket() {
   else
     run gcloud storage buckets create "gs://$1" --project="$PROJECT_ID" --location="$REGION" \
       --uniform-bucket-level-access --public-access-prevention
+    run gcloud storage buckets update "gs://$1" --project="$PROJECT_ID" \
+      --update-labels="$CREATED_LABEL_KEY=$CREATED_LABEL_VALUE"
   fi
 }
 
@@ -142,7 +160,8 @@ if step_enabled bigquery; then
   if exists bq --project_id="$bq_project" show --dataset "$bq_project:$bq_dataset"; then
     log "dataset $bq_project:$bq_dataset exists"
   else
-    run bq --project_id="$bq_project" mk --dataset --location="$REGION" "$bq_project:$bq_dataset"
+    run bq --project_id="$bq_project" mk --dataset --location="$REGION" \
+      --label="$CREATED_LABEL_KEY:$CREATED_LABEL_VALUE" "$bq_project:$bq_dataset"
   fi
   if exists bq --project_id="$bq_project" show "$bq_project:$bq_dataset.$bq_table"; then
     log "table $OUT_BQ exists"
@@ -166,6 +185,12 @@ fi
 
 if step_enabled iam; then
   log "service account $GSA_EMAIL and its roles"
+  # The binding below names PROJECT_ID.svc.id.goog, which exists once a cluster with Workload
+  # Identity does: on a project that never had one, the binding would fail half-way.
+  precondition "no GKE cluster $CLUSTER with Workload Identity pool $PROJECT_ID.svc.id.goog in $REGION" \
+    "scripts/gke-setup.sh" --expect "$PROJECT_ID.svc.id.goog" \
+    gcloud container clusters describe "$CLUSTER" --project="$PROJECT_ID" --region="$REGION" \
+    --format='value(workloadIdentityConfig.workloadPool)'
   if exists gcloud iam service-accounts describe "$GSA_EMAIL" --project="$PROJECT_ID"; then
     log "service account exists"
   else
@@ -195,6 +220,28 @@ if step_enabled iam; then
   run gcloud iam service-accounts add-iam-policy-binding "$GSA_EMAIL" --project="$PROJECT_ID" \
     --role=roles/iam.workloadIdentityUser \
     --member="serviceAccount:$PROJECT_ID.svc.id.goog[$NAMESPACE/$KSA]"
+fi
+
+if step_enabled monitoring && [[ -n ${MONITORING_MEMBER:-} ]]; then
+  log "roles/monitoring.viewer for $MONITORING_MEMBER (dashboards: Pub/Sub backlog from Cloud Monitoring)"
+  # A project-wide policy: read it and add the binding only when missing, rather than rewriting
+  # the project's policy on every run.
+  has=""
+  if [[ $DRY_RUN == 1 ]]; then
+    show_cmd gcloud projects get-iam-policy "$PROJECT_ID" --flatten=bindings[].members \
+      --filter="bindings.role=roles/monitoring.viewer AND bindings.members=$MONITORING_MEMBER" \
+      --format='value(bindings.members)'
+  else
+    has=$(gcloud projects get-iam-policy "$PROJECT_ID" --flatten='bindings[].members' \
+      --filter="bindings.role=roles/monitoring.viewer AND bindings.members=$MONITORING_MEMBER" \
+      --format='value(bindings.members)')
+  fi
+  if [[ -n $has ]]; then
+    log "$MONITORING_MEMBER has roles/monitoring.viewer"
+  else
+    run gcloud projects add-iam-policy-binding "$PROJECT_ID" --member="$MONITORING_MEMBER" \
+      --role=roles/monitoring.viewer --condition=None
+  fi
 fi
 
 log "done"

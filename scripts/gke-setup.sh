@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates the GKE cluster (Workload Identity on) and installs cert-manager and the Flink
-# Kubernetes Operator into it. Idempotent.
+# Kubernetes Operator into it. Idempotent. The first deployment step: gcp-setup.sh's Workload
+# Identity binding needs the identity pool this cluster creates.
 set -euo pipefail
 
 VARS=(PROJECT_ID REGION CLUSTER NAMESPACE MACHINE_TYPE NUM_NODES CERT_MANAGER_VERSION OPERATOR_VERSION)
@@ -9,10 +10,12 @@ usage() {
   cat <<'USAGE'
 Usage: scripts/gke-setup.sh [--env-file k8s/overlays/ENV/values.env] [--dry-run] [--FLAG VALUE ...]
 
-Creates, if missing, a regional GKE cluster with Workload Identity (workload pool
+Step 1 of the GKE deployment (then gcp-setup.sh, then deploy.sh). Enables the Kubernetes Engine
+API, creates, if missing, a regional GKE cluster with Workload Identity (workload pool
 PROJECT_ID.svc.id.goog, GKE metadata server on its nodes), fetches its credentials for kubectl,
-installs cert-manager (the operator's admission webhook needs it) and installs or upgrades the
-Flink Kubernetes Operator with Helm, watching NAMESPACE. Needs gcloud, kubectl and helm.
+creates NAMESPACE (the operator's chart puts its Role and ServiceAccount there), installs
+cert-manager (the operator's admission webhook needs it) and installs or upgrades the Flink
+Kubernetes Operator with Helm, watching NAMESPACE. Needs gcloud, kubectl and helm.
 
 Values (flag, or environment variable, or --env-file; flags win):
   --project-id PROJECT_ID             GCP project (required)
@@ -39,6 +42,10 @@ parse_args "$@"
 : "${MACHINE_TYPE:=e2-standard-4}" "${NUM_NODES:=1}"
 : "${CERT_MANAGER_VERSION:=v1.18.2}" "${OPERATOR_VERSION:=1.14.0}"
 require PROJECT_ID
+need_tools gcloud kubectl helm
+
+log "Kubernetes Engine API"
+run gcloud services enable container.googleapis.com --project="$PROJECT_ID"
 
 log "GKE cluster $CLUSTER ($REGION) with Workload Identity"
 if exists gcloud container clusters describe "$CLUSTER" --project="$PROJECT_ID" --region="$REGION"; then
@@ -50,6 +57,13 @@ else
     --enable-ip-alias --scopes=cloud-platform
 fi
 run gcloud container clusters get-credentials "$CLUSTER" --project="$PROJECT_ID" --region="$REGION"
+
+log "namespace $NAMESPACE (the operator's Helm chart creates its Role and ServiceAccount in it)"
+if exists kubectl get namespace "$NAMESPACE"; then
+  log "namespace exists"
+else
+  run kubectl create namespace "$NAMESPACE"
+fi
 
 log "cert-manager $CERT_MANAGER_VERSION"
 run kubectl apply -f "https://github.com/cert-manager/cert-manager/releases/download/$CERT_MANAGER_VERSION/cert-manager.yaml"
@@ -66,4 +80,4 @@ if [[ $DRY_RUN != 1 ]]; then
     -o jsonpath='{.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.flinkVersion.enum}')
   [[ $enum == *v2_3* ]] || die "operator $OPERATOR_VERSION does not know flinkVersion v2_3 ($enum): pick a newer --operator-version"
 fi
-log "done: kubectl context is $CLUSTER; next: scripts/gcp-setup.sh, then scripts/deploy.sh"
+log "done: kubectl context is $CLUSTER; next: scripts/gcp-setup.sh (its Workload Identity binding needs this cluster), then scripts/deploy.sh"
