@@ -3,7 +3,7 @@
 set -euo pipefail
 
 VARS=(PROJECT_ID REGION BUCKET TOPIC SUBSCRIPTION CHECKPOINT_GCS CHECKPOINT_INTERVAL OUT_GCS OUT_BQ
-  MODEL_GCS_PATH LABELS_GCS_PATH NAMESPACE GSA_EMAIL IMAGE ACK_DEADLINE STEPS CLUSTER MONITORING_MEMBER)
+  MODEL_GCS_PATH LABELS_GCS_PATH NAMESPACE GSA_EMAIL IMAGE ACK_DEADLINE STEPS CLUSTER MONITORING_MEMBER NODE_SA)
 KSA=image-classifier
 # Put on every bucket and dataset this script creates: teardown.sh --delete-data deletes only those.
 CREATED_LABEL_KEY=created_by
@@ -13,7 +13,7 @@ usage() {
   cat <<'USAGE'
 Usage: scripts/gcp-setup.sh [--env-file k8s/overlays/ENV/values.env] [--dry-run] [--FLAG VALUE ...]
 
-Creates, if missing: the APIs, the image bucket and the state bucket(s), the Pub/Sub topic and
+Creates, if missing: the APIs, the image bucket, the state bucket(s) and the model bucket, the Pub/Sub topic and
 pull subscription, the image bucket's OBJECT_FINALIZE notifications (JSON_API_V1) to the topic,
 the BigQuery dataset and table, the Artifact Registry repository of IMAGE, the job's GCP service
 account with only the roles it needs, and its Workload Identity binding to the Kubernetes
@@ -37,7 +37,9 @@ Values (flag, or environment variable, or --env-file; flags win):
   --ack-deadline ACK_DEADLINE       seconds (default 2 x interval + 60, at most 600)
   --out-gcs OUT_GCS                 JSON output gs:// dir (default CHECKPOINT_GCS/output)
   --out-bq OUT_BQ                   PROJECT.DATASET.TABLE (required)
-  --model-gcs-path MODEL_GCS_PATH   gs:// model (its bucket gets read access; optional)
+  --model-gcs-path MODEL_GCS_PATH   gs:// model: its bucket is created if missing and gets read
+                                    access only (keep it apart from CHECKPOINT_GCS and OUT_GCS,
+                                    where the job may write; optional)
   --labels-gcs-path LABELS_GCS_PATH gs:// labels (optional)
   --namespace NAMESPACE             Kubernetes namespace of the job (default image-classifier)
   --cluster CLUSTER                 GKE cluster whose Workload Identity pool the binding needs
@@ -50,6 +52,9 @@ Values (flag, or environment variable, or --env-file; flags win):
   --gsa-email GSA_EMAIL             job's GCP service account
                                     (default image-classifier@PROJECT_ID.iam.gserviceaccount.com)
   --image IMAGE                     REGION-docker.pkg.dev/PROJECT/REPO/NAME:TAG: creates REPO (optional)
+  --node-sa NODE_SA                 GKE nodes' service account (gke-setup.sh's), given
+                                    roles/artifactregistry.reader on REPO to pull the image
+                                    (default image-classifier-nodes@PROJECT_ID.iam.gserviceaccount.com)
   --steps STEPS                     comma list of apis,storage,pubsub,notification,bigquery,
                                     artifacts,iam,monitoring (default: all)
   --env-file FILE                   read unset values from FILE (KEY=VALUE, an overlay's values.env)
@@ -69,6 +74,7 @@ parse_args "$@"
 require PROJECT_ID BUCKET CHECKPOINT_GCS OUT_BQ
 : "${OUT_GCS:=${CHECKPOINT_GCS%/}/output}"
 : "${GSA_EMAIL:=image-classifier@${PROJECT_ID}.iam.gserviceaccount.com}"
+: "${NODE_SA:=image-classifier-nodes@${PROJECT_ID}.iam.gserviceaccount.com}"
 
 # A message is acked when the checkpoint after it completes: up to one interval, plus the
 # checkpoint itself. Pub/Sub caps the deadline at 600 s; beyond it the source must extend leases.
@@ -84,6 +90,16 @@ IFS=. read -r bq_project bq_dataset bq_table <<<"$OUT_BQ"
   die "OUT_BQ must be PROJECT.DATASET.TABLE, was $OUT_BQ"
 state_bucket=$(gcs_bucket "$CHECKPOINT_GCS")
 out_bucket=$(gcs_bucket "$OUT_GCS")
+# Buckets of the model and labels the job only reads (not the image, state or output bucket).
+model_buckets=()
+for uri in ${MODEL_GCS_PATH:-} ${LABELS_GCS_PATH:-}; do
+  b=$(gcs_bucket "$uri")
+  if [[ $b == "$state_bucket" || $b == "$out_bucket" ]]; then
+    warn "$uri is in gs://$b, where the job has objectAdmin: it could overwrite its own model; put the model in a bucket of its own"
+  elif [[ $b != "$BUCKET" && " ${model_buckets[*]} " != *" $b "* ]]; then
+    model_buckets+=("$b")
+  fi
+done
 gsa_member="serviceAccount:$GSA_EMAIL"
 topic_path="projects/$PROJECT_ID/topics/$TOPIC"
 
@@ -112,6 +128,7 @@ if step_enabled storage; then
   ensure_bucket "$BUCKET"
   ensure_bucket "$state_bucket"
   if [[ $out_bucket != "$state_bucket" ]]; then ensure_bucket "$out_bucket"; fi
+  for b in "${model_buckets[@]}"; do ensure_bucket "$b"; done
 fi
 
 if step_enabled pubsub; then
@@ -181,6 +198,9 @@ if step_enabled artifacts && [[ ${IMAGE:-} =~ ^([a-z0-9-]+)-docker\.pkg\.dev/([^
     run gcloud artifacts repositories create "$ar_repo" --project="$ar_project" --location="$ar_location" \
       --repository-format=docker
   fi
+  # The nodes pull the job image (gke-setup.sh's node service account: no Editor to fall back on).
+  run gcloud artifacts repositories add-iam-policy-binding "$ar_repo" --project="$ar_project" \
+    --location="$ar_location" --member="serviceAccount:$NODE_SA" --role=roles/artifactregistry.reader
 fi
 
 if step_enabled iam; then
@@ -206,17 +226,16 @@ if step_enabled iam; then
     run gcloud storage buckets add-iam-policy-binding "gs://$out_bucket" --member="$gsa_member" \
       --role=roles/storage.objectAdmin
   fi
-  for model_uri in ${MODEL_GCS_PATH:-} ${LABELS_GCS_PATH:-}; do
-    model_bucket=$(gcs_bucket "$model_uri")
-    if [[ $model_bucket != "$state_bucket" && $model_bucket != "$out_bucket" && $model_bucket != "$BUCKET" ]]; then
-      run gcloud storage buckets add-iam-policy-binding "gs://$model_bucket" --member="$gsa_member" \
-        --role=roles/storage.objectViewer
-    fi
+  # The model: read-only for the job.
+  for b in "${model_buckets[@]}"; do
+    run gcloud storage buckets add-iam-policy-binding "gs://$b" --member="$gsa_member" \
+      --role=roles/storage.objectViewer
   done
   run gcloud pubsub subscriptions add-iam-policy-binding "$SUBSCRIPTION" --project="$PROJECT_ID" \
     --member="$gsa_member" --role=roles/pubsub.subscriber
-  run bq --project_id="$bq_project" add-iam-policy-binding --dataset --member="$gsa_member" \
-    --role=roles/bigquery.dataEditor "$bq_project:$bq_dataset"
+  # On the table (step bigquery creates it), not the dataset: the job writes its own table only.
+  run bq --project_id="$bq_project" add-iam-policy-binding --table --member="$gsa_member" \
+    --role=roles/bigquery.dataEditor "$bq_project:$bq_dataset.$bq_table"
   run gcloud iam service-accounts add-iam-policy-binding "$GSA_EMAIL" --project="$PROJECT_ID" \
     --role=roles/iam.workloadIdentityUser \
     --member="serviceAccount:$PROJECT_ID.svc.id.goog[$NAMESPACE/$KSA]"

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 VARS=(OVERLAY PROJECT_ID REGION CLUSTER NAMESPACE BUCKET TOPIC SUBSCRIPTION CHECKPOINT_GCS OUT_GCS OUT_BQ
-  GSA_EMAIL IMAGE DELETE_DATA DELETE_CLUSTER)
+  GSA_EMAIL IMAGE DELETE_DATA DELETE_CLUSTER MODEL_GCS_PATH LABELS_GCS_PATH)
 
 usage() {
   cat <<'USAGE'
@@ -13,7 +13,7 @@ Usage: scripts/teardown.sh [--overlay k8s/overlays/ENV] [--dry-run] [--FLAG VALU
 Deletes, where present: the job's Kubernetes objects (the operator cancels the job), the GKE
 cluster (with the operator and cert-manager in it), the bucket notification, the Pub/Sub
 subscription and topic, the service account (and with it its IAM bindings) and the image.
-With --delete-data 1 also the buckets (images, checkpoints, outputs) and the BigQuery dataset
+With --delete-data 1 also the buckets (images, checkpoints, outputs, model) and the BigQuery dataset
 that gcp-setup.sh created, known by its label created_by=image-classifier-gcp-setup: a bucket
 or dataset that existed before (your image bucket, a shared checkpoint bucket) is kept and
 named, to delete by hand if you mean to. A second run finds nothing to delete and succeeds.
@@ -99,7 +99,9 @@ created_by_setup() {
 if [[ $DELETE_DATA == 1 ]]; then
   log "data: the buckets and BigQuery dataset gcp-setup.sh created"
   buckets=()
-  for b in "$BUCKET" "$(gcs_bucket "$CHECKPOINT_GCS")" "$(gcs_bucket "$OUT_GCS")"; do
+  candidates=("$BUCKET" "$(gcs_bucket "$CHECKPOINT_GCS")" "$(gcs_bucket "$OUT_GCS")")
+  for uri in ${MODEL_GCS_PATH:-} ${LABELS_GCS_PATH:-}; do candidates+=("$(gcs_bucket "$uri")"); done
+  for b in "${candidates[@]}"; do
     if [[ " ${buckets[*]} " != *" $b "* ]]; then buckets+=("$b"); fi
   done
   for b in "${buckets[@]}"; do

@@ -76,14 +76,27 @@ else fail "the identity pool is not checked before the Workload Identity binding
 expect_no_match "$out" "monitoring.viewer"
 expect_match "$out" "^\+ bq --project_id=$P mk --table --time_partitioning_type=DAY --time_partitioning_field=event_time $P:image_classifier.predictions .*/scripts/bigquery/predictions-schema.json$"
 expect_line "$out" "+ gcloud artifacts repositories create image-classifier --project=$P --location=europe-west1 --repository-format=docker"
+expect_line "$out" "+ gcloud artifacts repositories add-iam-policy-binding image-classifier --project=$P --location=europe-west1 --member=serviceAccount:image-classifier-nodes@$P.iam.gserviceaccount.com --role=roles/artifactregistry.reader"
 expect_line "$out" "+ gcloud storage buckets add-iam-policy-binding gs://example-project-images --member=$GSA --role=roles/storage.objectViewer"
 expect_line "$out" "+ gcloud storage buckets add-iam-policy-binding gs://example-project-flink --member=$GSA --role=roles/storage.objectAdmin"
 expect_line "$out" "+ gcloud pubsub subscriptions add-iam-policy-binding image-uploads-classifier --project=$P --member=$GSA --role=roles/pubsub.subscriber"
-expect_line "$out" "+ bq --project_id=$P add-iam-policy-binding --dataset --member=$GSA --role=roles/bigquery.dataEditor $P:image_classifier"
+expect_line "$out" "+ bq --project_id=$P add-iam-policy-binding --table --member=$GSA --role=roles/bigquery.dataEditor $P:image_classifier.predictions"
+# The model in a bucket of its own, read-only for the job.
+expect_line "$out" "+ gcloud storage buckets create gs://example-project-models --project=$P --location=europe-west1 --uniform-bucket-level-access --public-access-prevention"
+expect_line "$out" "+ gcloud storage buckets add-iam-policy-binding gs://example-project-models --member=$GSA --role=roles/storage.objectViewer"
+expect_no_match "$out" "gs://example-project-models .*objectAdmin"
+expect_no_match "$out" "add-iam-policy-binding --dataset"
+out2=$(dry "$here/gcp-setup.sh" --env-file "$values" --model-gcs-path gs://example-project-flink/m.onnx --labels-gcs-path gs://example-project-flink/l.txt --steps iam --dry-run)
+expect_match "$out2" "warning: gs://example-project-flink/m.onnx is in gs://example-project-flink, where the job has objectAdmin"
 expect_line "$out" "+ gcloud iam service-accounts add-iam-policy-binding image-classifier@$P.iam.gserviceaccount.com --project=$P --role=roles/iam.workloadIdentityUser --member=serviceAccount:$P.svc.id.goog\\[image-classifier/image-classifier\\]"
-# Only the roles the job needs.
-roles=$(grep -oE -- '--role=[^ ]+' <<<"$out" | sort -u | tr '\n' ' ')
+# Only the roles the job needs (its own service account, and the binding that lets its pods act as
+# it); the nodes' service account only pulls images.
+roles=$(grep -E -- "--member=$GSA |roles/iam.workloadIdentityUser" <<<"$out" | grep -oE -- '--role=[^ ]+' | sort -u | tr '\n' ' ')
 if [[ $roles == "--role=roles/bigquery.dataEditor --role=roles/iam.workloadIdentityUser --role=roles/pubsub.subscriber --role=roles/storage.objectAdmin --role=roles/storage.objectViewer " ]]; then
+  pass
+else fail "roles granted to the job: $roles"; fi
+roles=$(grep -oE -- '--role=[^ ]+' <<<"$out" | sort -u | tr '\n' ' ')
+if [[ $roles == "--role=roles/artifactregistry.reader --role=roles/bigquery.dataEditor --role=roles/iam.workloadIdentityUser --role=roles/pubsub.subscriber --role=roles/storage.objectAdmin --role=roles/storage.objectViewer " ]]; then
   pass
 else fail "roles granted: $roles"; fi
 expect_no_match "$out" "key|keys create"
@@ -118,7 +131,10 @@ expect_line "$out" "+ kubectl create namespace image-classifier"
 if [[ $(grep -n "kubectl create namespace" <<<"$out" | cut -d: -f1) -lt $(grep -n "helm upgrade --install" <<<"$out" | cut -d: -f1) ]]; then
   pass
 else fail "gke-setup.sh installs the operator before creating its namespace"; fi
-expect_line "$out" "+ gcloud container clusters create image-classifier --project=$P --region=europe-west1 --workload-pool=$P.svc.id.goog --workload-metadata=GKE_METADATA --machine-type=e2-standard-4 --num-nodes=1 --release-channel=regular --enable-ip-alias --scopes=cloud-platform"
+expect_line "$out" "+ gcloud container clusters create image-classifier --project=$P --region=europe-west1 --workload-pool=$P.svc.id.goog --workload-metadata=GKE_METADATA --machine-type=e2-standard-4 --num-nodes=1 --release-channel=regular --enable-ip-alias --scopes=cloud-platform --service-account=image-classifier-nodes@$P.iam.gserviceaccount.com"
+# A node service account of its own, with the node role only (not the Compute Engine default one).
+expect_line "$out" "+ gcloud iam service-accounts create image-classifier-nodes --project=$P --display-name=GKE\\ nodes\\ of\\ the\\ image\\ classifier"
+expect_line "$out" "+ gcloud projects add-iam-policy-binding $P --member=serviceAccount:image-classifier-nodes@$P.iam.gserviceaccount.com --role=roles/container.defaultNodeServiceAccount --condition=None"
 expect_match "$out" "^\+ kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/v[0-9.]+/cert-manager.yaml$"
 expect_match "$out" "^\+ helm upgrade --install flink-kubernetes-operator flink-operator-repo/flink-kubernetes-operator --version=[0-9.]+ --namespace=flink-operator --create-namespace --set watchNamespaces=\\\\\{image-classifier\\\\\} --wait"
 out=$(dry "$here/deploy.sh" --dry-run)
@@ -126,8 +142,8 @@ IMG=europe-west1-docker.pkg.dev/$P/image-classifier/flink-job:0.1.0
 expect_match "$out" "^\+ gcloud builds submit [^ ]+ --project=$P --region=europe-west1 --tag=$IMG$"
 expect_match "$out" "^\+ cp .*/flink-job/target/flink-job-0.1.0-SNAPSHOT.jar [^ ]+/image-classifier.jar$"
 expect_match "$out" "^\+ mvn .*dependency:copy -Dartifact=com.microsoft.onnxruntime:onnxruntime:[0-9.]+ "
-expect_match "$out" "^\+ gcloud storage cp .*/models/mobilenetv2-12-int8.onnx gs://example-project-flink/models/mobilenetv2-12-int8.onnx$"
-expect_match "$out" "^\+ gcloud storage cp .*/labels/imagenet_classes.txt gs://example-project-flink/models/imagenet_classes.txt$"
+expect_match "$out" "^\+ gcloud storage cp .*/models/mobilenetv2-12-int8.onnx gs://example-project-models/mobilenetv2-12-int8.onnx$"
+expect_match "$out" "^\+ gcloud storage cp .*/labels/imagenet_classes.txt gs://example-project-models/imagenet_classes.txt$"
 expect_match "$out" "^\+ kubectl apply -k .*/k8s/overlays/example$"
 expect_line "$out" "+ kubectl -n image-classifier wait flinkdeployment/image-classifier --for=jsonpath=\\{.status.jobStatus.state\\}=RUNNING --timeout=600s"
 # Preconditions (what gke-setup.sh and gcp-setup.sh create) are checked before anything is built.
@@ -152,6 +168,7 @@ out=$(dry "$here/teardown.sh" --dry-run --delete-data 1)
 expect_line "$out" "+ gcloud storage buckets describe gs://example-project-images --project=$P --format=value\\(labels.created_by\\)"
 expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-images"
 expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-flink"
+expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-models"
 if [[ $(grep -c "storage rm --recursive gs://example-project-flink" <<<"$out") == 1 ]]; then pass; else
   fail "the checkpoint and output bucket (the same one) deleted twice"; fi
 expect_line "$out" "+ bq --project_id=$P show --format=json --dataset $P:image_classifier"
@@ -196,13 +213,13 @@ real() { PATH="$fakes:$PATH" FAKE_LOG="$work/tmp/fake.log" "$@" 2>&1; }
 : >"$work/tmp/fake.log"
 out=$(FAKE_FAIL="*storage objects describe*imagenet_classes*" real "$here/deploy.sh" --skip-build 1 --jar "$fake_jar") ||
   fail "deploy.sh with a model already in place: $out"
-expect_match "$out" "kept gs://example-project-flink/models/mobilenetv2-12-int8.onnx .*never overwrites"
+expect_match "$out" "kept gs://example-project-models/mobilenetv2-12-int8.onnx .*never overwrites"
 expect_no_match "$out" "^\+ gcloud storage cp .*mobilenetv2-12-int8.onnx"
-expect_match "$out" "^\+ gcloud storage cp .*/labels/imagenet_classes.txt gs://example-project-flink/models/imagenet_classes.txt$"
+expect_match "$out" "^\+ gcloud storage cp .*/labels/imagenet_classes.txt gs://example-project-models/imagenet_classes.txt$"
 expect_match "$out" "^\+ kubectl apply -k "
 out=$(FAKE_FAIL="*storage objects describe*" real "$here/deploy.sh" --skip-build 1 --jar "$fake_jar") ||
   fail "deploy.sh without a model: $out"
-expect_match "$out" "^\+ gcloud storage cp .*/models/mobilenetv2-12-int8.onnx gs://example-project-flink/models/mobilenetv2-12-int8.onnx$"
+expect_match "$out" "^\+ gcloud storage cp .*/models/mobilenetv2-12-int8.onnx gs://example-project-models/mobilenetv2-12-int8.onnx$"
 if out=$(FAKE_FAIL="*container clusters describe*" real "$here/deploy.sh" --skip-build 1 --jar "$fake_jar"); then
   fail "deploy.sh ran without a cluster"
 else

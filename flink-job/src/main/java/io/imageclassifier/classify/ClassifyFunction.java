@@ -12,6 +12,7 @@ import io.imageclassifier.sink.DeadLetterOutput;
 import java.util.Locale;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -40,6 +41,12 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
     public static final String METRIC_DECODE_NANOS = "decodeNanos";
     public static final String METRIC_PREPROCESS_NANOS = "preprocessNanos";
     public static final String METRIC_INFERENCE_NANOS = "inferenceNanos";
+    /**
+     * Gauge 1 under the groups {@code model=<name>} and {@code modelVersion=<sha256 prefix>}: which
+     * model each subtask runs, as labels of one series (Prometheus:
+     * {@code flink_taskmanager_job_task_operator_model_modelVersion_modelLoaded{model=..., modelVersion=...}}).
+     */
+    public static final String METRIC_MODEL_LOADED = "modelLoaded";
 
     private final ModelSettings settings;
     private final GcsConfig gcs;
@@ -68,6 +75,9 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
         decodeNanos = getRuntimeContext().getMetricGroup().counter(METRIC_DECODE_NANOS);
         preprocessNanos = getRuntimeContext().getMetricGroup().counter(METRIC_PREPROCESS_NANOS);
         inferenceNanos = getRuntimeContext().getMetricGroup().counter(METRIC_INFERENCE_NANOS);
+        getRuntimeContext().getMetricGroup().addGroup("model", classifier.model().name())
+                .addGroup("modelVersion", classifier.model().version())
+                .gauge(METRIC_MODEL_LOADED, (Gauge<Integer>) () -> 1);
     }
 
     @Override

@@ -159,7 +159,9 @@ class K8sManifestsTest {
                 .containsEntry("restart-strategy.type", "exponential-delay")
                 .containsEntry("metrics.reporter.prom.factory.class",
                         "org.apache.flink.metrics.prometheus.PrometheusReporterFactory")
-                .containsEntry("classloader.parent-first-patterns.additional", "ai.onnxruntime.");
+                .containsEntry("classloader.parent-first-patterns.additional", "ai.onnxruntime.")
+                // Flink's REST API has no authentication: never a LoadBalancer (docs/operations.md).
+                .containsEntry("kubernetes.rest-service.exposed.type", "ClusterIP");
     }
 
     @ParameterizedTest
