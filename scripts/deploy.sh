@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the job image, uploads the model if none is there, applies an overlay of k8s/ and waits
-# for the job. Step 3 of the GKE deployment, after gke-setup.sh and gcp-setup.sh.
+# for the job. The third script of the GKE deployment, after gke-setup.sh and gcp-setup.sh.
 set -euo pipefail
 
 VARS=(OVERLAY PROJECT_ID REGION CLUSTER NAMESPACE IMAGE MODEL_GCS_PATH LABELS_GCS_PATH MODEL_SRC LABELS_SRC

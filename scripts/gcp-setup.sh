@@ -21,7 +21,7 @@ service account NAMESPACE/image-classifier. A second run changes nothing. Bucket
 dataset it creates are labelled created_by=image-classifier-gcp-setup (teardown.sh --delete-data
 deletes only those).
 
-Step 2 of the GKE deployment, after scripts/gke-setup.sh: the Workload Identity binding (step
+The second script of the GKE deployment, after scripts/gke-setup.sh: the Workload Identity binding (step
 iam) needs the identity pool PROJECT_ID.svc.id.goog that the cluster creates; it stops, naming
 gke-setup.sh, when the cluster is not there.
 

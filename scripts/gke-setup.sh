@@ -10,7 +10,7 @@ usage() {
   cat <<'USAGE'
 Usage: scripts/gke-setup.sh [--env-file k8s/overlays/ENV/values.env] [--dry-run] [--FLAG VALUE ...]
 
-Step 1 of the GKE deployment (then gcp-setup.sh, then deploy.sh). Enables the Kubernetes Engine
+The first script of the GKE deployment (then gcp-setup.sh, then deploy.sh). Enables the Kubernetes Engine
 API, creates, if missing, a regional GKE cluster with Workload Identity (workload pool
 PROJECT_ID.svc.id.goog, GKE metadata server on its nodes), fetches its credentials for kubectl,
 creates NAMESPACE (the operator's chart puts its Role and ServiceAccount there), installs

@@ -73,8 +73,29 @@ class LocalWebUiITCase {
         }
     }
 
+    /**
+     * run-local.sh's cloud mode with a gs:// output (issue #16): the embedded Flink loads no plugins,
+     * so it has no gs:// file system; the job stops at start with exit code 2 and a message that
+     * says so and what to do, instead of failing when the first file is written.
+     */
+    @Test
+    void gcsOutputInTheLocalModeStopsAtStartWithTheReasonAndTheWayOut() throws Exception {
+        Path input = Files.createDirectories(tmp.resolve("in"));
+        Process job = start(input, "8081-8090", "gs://my-bucket/output");
+        String out = new String(job.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(job.waitFor(2, TimeUnit.MINUTES)).as("exited").isTrue();
+        assertThat(job.exitValue()).as("exit code; output:\n" + out).isEqualTo(2);
+        assertThat(out).contains("error: --output-dir gs://my-bucket/output: this Flink has no file system for gs://")
+                .contains("flink-gs-fs-hadoop").contains("write to a local --output-dir there")
+                .doesNotContain("Flink web UI:");
+    }
+
     /** {@code java ... ImageClassifierJob} on this test's classpath, as run-local.sh starts it. */
     private Process start(Path input, String ports) throws Exception {
+        return start(input, ports, tmp.resolve("out").toString());
+    }
+
+    private Process start(Path input, String ports, String outputDir) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // Flink's --add-opens, as this test JVM got them.
@@ -83,7 +104,7 @@ class LocalWebUiITCase {
         cmd.addAll(List.of("-Xmx1g", "-Dlog4j.configurationFile="
                 + Path.of(System.getProperty("user.dir")).resolveSibling("scripts/log4j2-local.properties")));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ImageClassifierJob.class.getName(),
-                "--input-dir", input.toString(), "--output-dir", tmp.resolve("out").toString(),
+                "--input-dir", input.toString(), "--output-dir", outputDir,
                 "--parallelism", "1", "--no-console", "--web-ui-port", ports));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("SHARED_DIR", SharedData.dir().toString());
