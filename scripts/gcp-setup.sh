@@ -3,19 +3,29 @@
 set -euo pipefail
 
 VARS=(PROJECT_ID REGION BUCKET TOPIC SUBSCRIPTION CHECKPOINT_GCS CHECKPOINT_INTERVAL OUT_GCS OUT_BQ
-  MODEL_GCS_PATH LABELS_GCS_PATH NAMESPACE GSA_EMAIL IMAGE ACK_DEADLINE DEAD_LETTER_TOPIC MAX_DELIVERY_ATTEMPTS STEPS)
+  MODEL_GCS_PATH LABELS_GCS_PATH NAMESPACE GSA_EMAIL IMAGE ACK_DEADLINE DEAD_LETTER_TOPIC MAX_DELIVERY_ATTEMPTS STEPS
+  CLUSTER MONITORING_MEMBER NODE_SA)
 KSA=image-classifier
+# Put on every bucket and dataset this script creates: teardown.sh --delete-data deletes only those.
+CREATED_LABEL_KEY=created_by
+CREATED_LABEL_VALUE=image-classifier-gcp-setup
 
 usage() {
   cat <<'USAGE'
 Usage: scripts/gcp-setup.sh [--env-file k8s/overlays/ENV/values.env] [--dry-run] [--FLAG VALUE ...]
 
-Creates, if missing: the APIs, the image bucket and the state bucket(s), the Pub/Sub topic and
+Creates, if missing: the APIs, the image bucket, the state bucket(s) and the model bucket, the Pub/Sub topic and
 pull subscription (with a dead-letter topic after MAX_DELIVERY_ATTEMPTS deliveries, and a
 subscription on that topic that keeps what lands there for 7 days), the image bucket's OBJECT_FINALIZE notifications (JSON_API_V1) to the topic,
 the BigQuery dataset and table, the Artifact Registry repository of IMAGE, the job's GCP service
 account with only the roles it needs, and its Workload Identity binding to the Kubernetes
-service account NAMESPACE/image-classifier. A second run changes nothing.
+service account NAMESPACE/image-classifier. A second run changes nothing. Buckets and the
+dataset it creates are labelled created_by=image-classifier-gcp-setup (teardown.sh --delete-data
+deletes only those).
+
+The second script of the GKE deployment, after scripts/gke-setup.sh: the Workload Identity binding (step
+iam) needs the identity pool PROJECT_ID.svc.id.goog that the cluster creates; it stops, naming
+gke-setup.sh, when the cluster is not there.
 
 Values (flag, or environment variable, or --env-file; flags win):
   --project-id PROJECT_ID           GCP project (required)
@@ -36,14 +46,26 @@ Values (flag, or environment variable, or --env-file; flags win):
                                     fails the job every time it is delivered
   --out-gcs OUT_GCS                 JSON output gs:// dir (default CHECKPOINT_GCS/output)
   --out-bq OUT_BQ                   PROJECT.DATASET.TABLE (required)
-  --model-gcs-path MODEL_GCS_PATH   gs:// model (its bucket gets read access; optional)
+  --model-gcs-path MODEL_GCS_PATH   gs:// model: its bucket is created if missing and gets read
+                                    access only (keep it apart from CHECKPOINT_GCS and OUT_GCS,
+                                    where the job may write; optional)
   --labels-gcs-path LABELS_GCS_PATH gs:// labels (optional)
   --namespace NAMESPACE             Kubernetes namespace of the job (default image-classifier)
+  --cluster CLUSTER                 GKE cluster whose Workload Identity pool the binding needs
+                                    (default image-classifier)
+  --monitoring-member MONITORING_MEMBER
+                                    who reads the dashboards' Cloud Monitoring metrics (Pub/Sub
+                                    backlog), e.g. serviceAccount:grafana@P.iam.gserviceaccount.com:
+                                    granted roles/monitoring.viewer on the project unless it has it
+                                    (optional)
   --gsa-email GSA_EMAIL             job's GCP service account
                                     (default image-classifier@PROJECT_ID.iam.gserviceaccount.com)
   --image IMAGE                     REGION-docker.pkg.dev/PROJECT/REPO/NAME:TAG: creates REPO (optional)
+  --node-sa NODE_SA                 GKE nodes' service account (gke-setup.sh's), given
+                                    roles/artifactregistry.reader on REPO to pull the image
+                                    (default image-classifier-nodes@PROJECT_ID.iam.gserviceaccount.com)
   --steps STEPS                     comma list of apis,storage,pubsub,notification,bigquery,
-                                    artifacts,iam (default: all)
+                                    artifacts,iam,monitoring (default: all)
   --env-file FILE                   read unset values from FILE (KEY=VALUE, an overlay's values.env)
   --dry-run                         print every command, run none
   -h, --help                        this help
@@ -56,12 +78,13 @@ source "$here/lib/common.sh"
 parse_args "$@"
 
 : "${REGION:=europe-west1}" "${TOPIC:=image-uploads}" "${SUBSCRIPTION:=image-uploads-classifier}"
-: "${CHECKPOINT_INTERVAL:=30s}" "${NAMESPACE:=image-classifier}"
+: "${CHECKPOINT_INTERVAL:=30s}" "${NAMESPACE:=image-classifier}" "${CLUSTER:=image-classifier}"
 : "${DEAD_LETTER_TOPIC:=${TOPIC}-dead-letter}" "${MAX_DELIVERY_ATTEMPTS:=20}"
-: "${STEPS:=apis,storage,pubsub,notification,bigquery,artifacts,iam}"
+: "${STEPS:=apis,storage,pubsub,notification,bigquery,artifacts,iam,monitoring}"
 require PROJECT_ID BUCKET CHECKPOINT_GCS OUT_BQ
 : "${OUT_GCS:=${CHECKPOINT_GCS%/}/output}"
 : "${GSA_EMAIL:=image-classifier@${PROJECT_ID}.iam.gserviceaccount.com}"
+: "${NODE_SA:=image-classifier-nodes@${PROJECT_ID}.iam.gserviceaccount.com}"
 
 # A message is acked when the checkpoint after it completes: up to one interval, plus the
 # checkpoint itself. Pub/Sub caps the deadline at 600 s; beyond it the source must extend leases.
@@ -81,6 +104,16 @@ IFS=. read -r bq_project bq_dataset bq_table <<<"$OUT_BQ"
   die "OUT_BQ must be PROJECT.DATASET.TABLE, was $OUT_BQ"
 state_bucket=$(gcs_bucket "$CHECKPOINT_GCS")
 out_bucket=$(gcs_bucket "$OUT_GCS")
+# Buckets of the model and labels the job only reads (not the image, state or output bucket).
+model_buckets=()
+for uri in ${MODEL_GCS_PATH:-} ${LABELS_GCS_PATH:-}; do
+  b=$(gcs_bucket "$uri")
+  if [[ $b == "$state_bucket" || $b == "$out_bucket" ]]; then
+    warn "$uri is in gs://$b, where the job has objectAdmin: it could overwrite its own model; put the model in a bucket of its own"
+  elif [[ $b != "$BUCKET" && " ${model_buckets[*]} " != *" $b "* ]]; then
+    model_buckets+=("$b")
+  fi
+done
 gsa_member="serviceAccount:$GSA_EMAIL"
 topic_path="projects/$PROJECT_ID/topics/$TOPIC"
 dead_letter_path="projects/$PROJECT_ID/topics/$DEAD_LETTER_TOPIC"
@@ -94,6 +127,8 @@ ensure_bucket() {
   else
     run gcloud storage buckets create "gs://$1" --project="$PROJECT_ID" --location="$REGION" \
       --uniform-bucket-level-access --public-access-prevention
+    run gcloud storage buckets update "gs://$1" --project="$PROJECT_ID" \
+      --update-labels="$CREATED_LABEL_KEY=$CREATED_LABEL_VALUE"
   fi
 }
 
@@ -109,6 +144,7 @@ if step_enabled storage; then
   ensure_bucket "$BUCKET"
   ensure_bucket "$state_bucket"
   if [[ $out_bucket != "$state_bucket" ]]; then ensure_bucket "$out_bucket"; fi
+  for b in "${model_buckets[@]}"; do ensure_bucket "$b"; done
 fi
 
 if step_enabled pubsub; then
@@ -175,7 +211,8 @@ if step_enabled bigquery; then
   if exists bq --project_id="$bq_project" show --dataset "$bq_project:$bq_dataset"; then
     log "dataset $bq_project:$bq_dataset exists"
   else
-    run bq --project_id="$bq_project" mk --dataset --location="$REGION" "$bq_project:$bq_dataset"
+    run bq --project_id="$bq_project" mk --dataset --location="$REGION" \
+      --label="$CREATED_LABEL_KEY:$CREATED_LABEL_VALUE" "$bq_project:$bq_dataset"
   fi
   if exists bq --project_id="$bq_project" show "$bq_project:$bq_dataset.$bq_table"; then
     log "table $OUT_BQ exists"
@@ -195,10 +232,19 @@ if step_enabled artifacts && [[ ${IMAGE:-} =~ ^([a-z0-9-]+)-docker\.pkg\.dev/([^
     run gcloud artifacts repositories create "$ar_repo" --project="$ar_project" --location="$ar_location" \
       --repository-format=docker
   fi
+  # The nodes pull the job image (gke-setup.sh's node service account: no Editor to fall back on).
+  run gcloud artifacts repositories add-iam-policy-binding "$ar_repo" --project="$ar_project" \
+    --location="$ar_location" --member="serviceAccount:$NODE_SA" --role=roles/artifactregistry.reader
 fi
 
 if step_enabled iam; then
   log "service account $GSA_EMAIL and its roles"
+  # The binding below names PROJECT_ID.svc.id.goog, which exists once a cluster with Workload
+  # Identity does: on a project that never had one, the binding would fail half-way.
+  precondition "no GKE cluster $CLUSTER with Workload Identity pool $PROJECT_ID.svc.id.goog in $REGION" \
+    "scripts/gke-setup.sh" --expect "$PROJECT_ID.svc.id.goog" \
+    gcloud container clusters describe "$CLUSTER" --project="$PROJECT_ID" --region="$REGION" \
+    --format='value(workloadIdentityConfig.workloadPool)'
   if exists gcloud iam service-accounts describe "$GSA_EMAIL" --project="$PROJECT_ID"; then
     log "service account exists"
   else
@@ -214,12 +260,10 @@ if step_enabled iam; then
     run gcloud storage buckets add-iam-policy-binding "gs://$out_bucket" --member="$gsa_member" \
       --role=roles/storage.objectAdmin
   fi
-  for model_uri in ${MODEL_GCS_PATH:-} ${LABELS_GCS_PATH:-}; do
-    model_bucket=$(gcs_bucket "$model_uri")
-    if [[ $model_bucket != "$state_bucket" && $model_bucket != "$out_bucket" && $model_bucket != "$BUCKET" ]]; then
-      run gcloud storage buckets add-iam-policy-binding "gs://$model_bucket" --member="$gsa_member" \
-        --role=roles/storage.objectViewer
-    fi
+  # The model: read-only for the job.
+  for b in "${model_buckets[@]}"; do
+    run gcloud storage buckets add-iam-policy-binding "gs://$b" --member="$gsa_member" \
+      --role=roles/storage.objectViewer
   done
   run gcloud pubsub subscriptions add-iam-policy-binding "$SUBSCRIPTION" --project="$PROJECT_ID" \
     --member="$gsa_member" --role=roles/pubsub.subscriber
@@ -236,11 +280,34 @@ if step_enabled iam; then
     --member="$pubsub_agent" --role=roles/pubsub.publisher
   run gcloud pubsub subscriptions add-iam-policy-binding "$SUBSCRIPTION" --project="$PROJECT_ID" \
     --member="$pubsub_agent" --role=roles/pubsub.subscriber
-  run bq --project_id="$bq_project" add-iam-policy-binding --dataset --member="$gsa_member" \
-    --role=roles/bigquery.dataEditor "$bq_project:$bq_dataset"
+  # On the table (step bigquery creates it), not the dataset: the job writes its own table only.
+  run bq --project_id="$bq_project" add-iam-policy-binding --table --member="$gsa_member" \
+    --role=roles/bigquery.dataEditor "$bq_project:$bq_dataset.$bq_table"
   run gcloud iam service-accounts add-iam-policy-binding "$GSA_EMAIL" --project="$PROJECT_ID" \
     --role=roles/iam.workloadIdentityUser \
     --member="serviceAccount:$PROJECT_ID.svc.id.goog[$NAMESPACE/$KSA]"
+fi
+
+if step_enabled monitoring && [[ -n ${MONITORING_MEMBER:-} ]]; then
+  log "roles/monitoring.viewer for $MONITORING_MEMBER (dashboards: Pub/Sub backlog from Cloud Monitoring)"
+  # A project-wide policy: read it and add the binding only when missing, rather than rewriting
+  # the project's policy on every run.
+  has=""
+  if [[ $DRY_RUN == 1 ]]; then
+    show_cmd gcloud projects get-iam-policy "$PROJECT_ID" --flatten=bindings[].members \
+      --filter="bindings.role=roles/monitoring.viewer AND bindings.members=$MONITORING_MEMBER" \
+      --format='value(bindings.members)'
+  else
+    has=$(gcloud projects get-iam-policy "$PROJECT_ID" --flatten='bindings[].members' \
+      --filter="bindings.role=roles/monitoring.viewer AND bindings.members=$MONITORING_MEMBER" \
+      --format='value(bindings.members)')
+  fi
+  if [[ -n $has ]]; then
+    log "$MONITORING_MEMBER has roles/monitoring.viewer"
+  else
+    run gcloud projects add-iam-policy-binding "$PROJECT_ID" --member="$MONITORING_MEMBER" \
+      --role=roles/monitoring.viewer --condition=None
+  fi
 fi
 
 log "done"

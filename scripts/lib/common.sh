@@ -115,6 +115,39 @@ require() {
   done
 }
 
+# need_tools TOOL...: dies naming each command-line tool that is not installed (a dry run only warns).
+need_tools() {
+  local t missing=()
+  for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+  ((${#missing[@]} == 0)) && return 0
+  if [[ $DRY_RUN == 1 ]]; then
+    warn "not installed: ${missing[*]} (a real run needs them)"
+  else
+    die "not installed: ${missing[*]}"
+  fi
+}
+
+# precondition "WHAT IS MISSING" "STEP TO RUN" [--expect VALUE] CMD...: a read-only check of what
+# an earlier step creates; when CMD fails (or, with --expect, prints something else), dies naming
+# that step. Under --dry-run it is printed, not run.
+precondition() {
+  local what=$1 step=$2 expect="" check=1
+  shift 2
+  if [[ $1 == --expect ]]; then
+    expect=$2 check=2
+    shift 2
+  fi
+  if [[ $DRY_RUN == 1 ]]; then
+    show_cmd "$@"
+    return 0
+  fi
+  if ((check == 2)); then
+    [[ $("$@" 2>/dev/null) == "$expect" ]] || die "$what: run $step first"
+  else
+    "$@" >/dev/null 2>&1 || die "$what: run $step first"
+  fi
+}
+
 # gs://bucket/some/path -> bucket
 gcs_bucket() {
   local rest=${1#gs://}

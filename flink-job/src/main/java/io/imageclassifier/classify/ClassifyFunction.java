@@ -18,6 +18,7 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -66,6 +67,13 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
     /** Operator state: the model versions in use at a checkpoint. Part of the savepoint contract. */
     public static final String VERSIONS_STATE = "model-versions-in-use";
 
+    /**
+     * Gauge 1 under the groups {@code model=<name>} and {@code modelVersion=<sha256 prefix>}: which
+     * model each subtask runs, as labels of one series (Prometheus:
+     * {@code flink_taskmanager_job_task_operator_model_modelVersion_modelLoaded{model=..., modelVersion=...}}).
+     */
+    public static final String METRIC_MODEL_LOADED = "modelLoaded";
+
     private final ModelSettings settings;
     private final GcsConfig gcs;
     private transient VersionedClassifier classifier;
@@ -112,6 +120,9 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
         decodeNanos = getRuntimeContext().getMetricGroup().counter(METRIC_DECODE_NANOS);
         preprocessNanos = getRuntimeContext().getMetricGroup().counter(METRIC_PREPROCESS_NANOS);
         inferenceNanos = getRuntimeContext().getMetricGroup().counter(METRIC_INFERENCE_NANOS);
+        getRuntimeContext().getMetricGroup().addGroup("model", classifier.model().name())
+                .addGroup("modelVersion", classifier.model().version())
+                .gauge(METRIC_MODEL_LOADED, (Gauge<Integer>) () -> 1);
     }
 
     @Override

@@ -63,7 +63,8 @@ public record ModelConfig(
 
     /** The classifier's view of the job's validated model settings. */
     public static ModelConfig from(ModelSettings settings) {
-        return new ModelConfig(settings.model(), settings.labels(), null, settings.topK(), settings.intraOpThreads(),
+        return new ModelConfig(settings.model(), settings.labels(), settings.fallbackLabels(), settings.topK(),
+                settings.intraOpThreads(),
                 ExecutionProvider.valueOf(settings.executionProvider().toUpperCase(Locale.ROOT)),
                 new ImageLimits(settings.maxImageBytes(), settings.maxImagePixels()), null);
     }

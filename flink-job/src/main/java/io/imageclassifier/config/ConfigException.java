@@ -8,6 +8,10 @@ public class ConfigException extends IllegalArgumentException {
         super(message);
     }
 
+    public ConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
     /** Throws {@code "<flag> <problem>"} unless {@code condition} holds. */
     static void require(boolean condition, String flag, String problem) {
         if (!condition) {

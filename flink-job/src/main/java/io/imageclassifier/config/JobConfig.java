@@ -28,9 +28,9 @@ public record JobConfig(
         ConfigException.require(source != null, "--subscription/--input-dir", "must pick a source");
         ConfigException.require(source != SourceKind.PUBSUB || pubsub != null, "--subscription", "is required");
         ConfigException.require(source != SourceKind.LOCAL || local != null, "--input-dir", "is required");
-        ConfigException.require(pubsub == null || runtime == null
-                        || pubsub.maxAckExtension().compareTo(runtime.checkpointInterval().multipliedBy(2)) > 0,
-                "--max-ack-extension", "must be more than twice --checkpoint-interval (messages are acked on "
-                        + "checkpoints; a shorter lease makes Pub/Sub redeliver messages still in flight)");
+        ConfigException.require(source != SourceKind.LOCAL || output == null
+                        || !LocalPaths.isInside(output.outputDir(), local.inputDir()),
+                "--output-dir", output == null ? "" : output.outputDir() + " is inside --input-dir "
+                        + local.inputDir() + ": the job would read its own output files back as images");
     }
 }

@@ -3,10 +3,7 @@ package io.imageclassifier.config;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
-import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
 
 /** Turns command-line flags and environment variables into one validated {@link JobConfig}. */
@@ -17,6 +14,18 @@ public final class JobConfigParser {
 
     static final String DEFAULT_MODEL = "models/mobilenetv2-12-int8.onnx";
     static final String DEFAULT_LABELS = "labels/imagenet_classes.txt";
+
+    // Sensible floors. Checkpoints commit files, acks and BigQuery streams: far below a second they
+    // cost more than they commit. A fetch shorter than a second times out on any real download. A
+    // dedupe memory shorter than Pub/Sub's longest ack deadline (10 min) lets redeliveries through.
+    static final String MIN_CHECKPOINT_INTERVAL = "100ms";
+    static final String MIN_FETCH_TIMEOUT = "1s";
+    static final String MIN_DEDUPE_TTL = "10min";
+    static final String MIN_MONITOR_INTERVAL = "50ms";
+    static final String MIN_ACK_EXTENSION = "10s";
+    static final String MIN_MODEL_POLL_INTERVAL = "100ms";
+    /** An image is read into one byte array. */
+    static final String MAX_IMAGE_BYTES = "1gb";
 
     private JobConfigParser() {}
 
@@ -66,7 +75,8 @@ public final class JobConfigParser {
         String sharedDir = env.getOrDefault("SHARED_DIR", DEFAULT_SHARED_DIR);
 
         SourceKind source = o.subscription != null ? SourceKind.PUBSUB : SourceKind.LOCAL;
-        LocalSourceConfig local = new LocalSourceConfig(o.inputDir, o.once, duration("--monitor-interval", o.monitorInterval));
+        LocalSourceConfig local = new LocalSourceConfig(o.inputDir, o.once,
+                Units.duration("--monitor-interval", o.monitorInterval, MIN_MONITOR_INTERVAL));
         PubSubConfig pubsub = null;
         if (source == SourceKind.PUBSUB) {
             ConfigException.require(!o.once, "--once", "only applies to local mode (--input-dir)");
@@ -75,43 +85,44 @@ public final class JobConfigParser {
                     PubSubConfig.fullSubscription(o.projectId, o.subscription),
                     firstNonBlank(o.pubsubEndpoint, env.get("PUBSUB_EMULATOR_HOST")),
                     o.maxOutstandingMessages,
-                    bytes("--max-outstanding-bytes", o.maxOutstandingBytes),
+                    Units.bytes("--max-outstanding-bytes", o.maxOutstandingBytes, null),
                     o.contentTypePrefix,
                     o.namePrefix,
                     o.nameSuffix,
-                    duration("--max-ack-extension", o.maxAckExtension),
+                    Units.duration("--max-ack-extension", o.maxAckExtension, MIN_ACK_EXTENSION),
                     firstNonBlank(o.monitoringEndpoint, null),
-                    duration("--backlog-poll-interval", o.backlogPollInterval));
+                    Units.duration("--backlog-poll-interval", o.backlogPollInterval, "0ms"));
         }
         GcsConfig gcs = new GcsConfig(
                 firstNonBlank(o.gcsEndpoint, storageEmulatorUrl(env.get("STORAGE_EMULATOR_HOST"))),
                 o.projectId,
                 o.fetchCapacity,
-                duration("--fetch-timeout", o.fetchTimeout),
+                Units.duration("--fetch-timeout", o.fetchTimeout, MIN_FETCH_TIMEOUT),
                 o.fetchRetries,
-                duration("--fetch-initial-backoff", o.fetchInitialBackoff));
+                Units.duration("--fetch-initial-backoff", o.fetchInitialBackoff, "0ms"));
 
         String defaultModel = Path.of(sharedDir, DEFAULT_MODEL).toString();
         String model = o.model != null ? o.model : defaultModel;
-        String labels = o.labels;
-        if (labels == null && model.equals(defaultModel)) {
-            labels = Path.of(sharedDir, DEFAULT_LABELS).toString();
+        String fallbackLabels = o.fallbackLabels;
+        if (fallbackLabels == null && model.equals(defaultModel)) {
+            fallbackLabels = Path.of(sharedDir, DEFAULT_LABELS).toString();
         }
         ModelRolloutSettings rollout = rollout(o);
         if (rollout.watched()) {
             ConfigException.require(o.model == null && o.labels == null, "--model-repository",
                     "replaces --model and --labels (each version folder holds its model and labels)");
             model = rollout.repository();
-            labels = null;
+            fallbackLabels = null;
         }
         ModelSettings modelSettings = new ModelSettings(
                 model,
-                labels,
+                o.labels,
+                fallbackLabels,
                 o.topK,
                 o.confidenceThreshold,
                 o.intraOpThreads,
                 o.executionProvider,
-                bytes("--max-image-bytes", o.maxImageBytes),
+                Units.bytes("--max-image-bytes", o.maxImageBytes, MAX_IMAGE_BYTES),
                 o.maxImagePixels,
                 rollout);
 
@@ -119,34 +130,23 @@ public final class JobConfigParser {
         BigQueryConfig bigquery = o.outputBqTable == null ? null : BigQueryConfig.parseTable(
                 o.outputBqTable, BigQueryDelivery.parse(o.bqDelivery), o.bigqueryEndpoint, o.bigqueryWriteEndpoint);
 
-        int parallelism = o.parallelism != null ? o.parallelism : Runtime.getRuntime().availableProcessors();
         RuntimeConfig runtime = new RuntimeConfig(
-                parallelism,
-                duration("--checkpoint-interval", o.checkpointInterval),
-                duration("--dedupe-ttl", o.dedupeTtl));
+                o.parallelism != null ? o.parallelism : 0,
+                o.checkpointInterval == null ? null
+                        : Units.duration("--checkpoint-interval", o.checkpointInterval, MIN_CHECKPOINT_INTERVAL),
+                o.unalignedCheckpoints,
+                o.bufferTimeout == null ? null : Units.duration("--buffer-timeout", o.bufferTimeout, "0ms"),
+                o.checkpointDir,
+                o.webUiPort,
+                Units.duration("--dedupe-ttl", o.dedupeTtl, MIN_DEDUPE_TTL));
 
         return new JobConfig(source, local, pubsub, gcs, modelSettings, output, bigquery, runtime);
     }
 
     private static ModelRolloutSettings rollout(JobOptions o) {
-        return new ModelRolloutSettings(o.modelRepository, duration("--model-poll-interval", o.modelPollInterval),
+        return new ModelRolloutSettings(o.modelRepository,
+                Units.duration("--model-poll-interval", o.modelPollInterval, MIN_MODEL_POLL_INTERVAL),
                 o.canaryFraction, o.canaryImages, o.canaryMinAgreement, o.canaryAutoPromote);
-    }
-
-    private static Duration duration(String flag, String value) {
-        try {
-            return TimeUtils.parseDuration(value);
-        } catch (RuntimeException e) {
-            throw new ConfigException(flag + " is not a duration (e.g. 500ms, 10s, 7d): " + value);
-        }
-    }
-
-    private static long bytes(String flag, String value) {
-        try {
-            return MemorySize.parse(value).getBytes();
-        } catch (RuntimeException e) {
-            throw new ConfigException(flag + " is not a size (e.g. 40mb): " + value);
-        }
     }
 
     /** STORAGE_EMULATOR_HOST is conventionally host:port or a URL; the client wants a URL. */

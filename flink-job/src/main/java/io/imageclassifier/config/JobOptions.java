@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
                     + "prediction row per image to JSON files, the console and (optionally) BigQuery.",
             "Source: a local directory (default), or GCS object-finalize notifications on a Pub/Sub "
                     + "subscription when --subscription is given.",
-            "Durations take a unit (500ms, 10s, 5min, 7d); sizes take one too (40mb, 1gb)."
+            "Durations need a unit (500ms, 10s, 5min, 7d) and sizes one too (40mb, 512kb): a bare number is "
+                    + "rejected."
         })
 final class JobOptions {
 
@@ -32,7 +33,8 @@ final class JobOptions {
     boolean once;
 
     @Option(names = "--monitor-interval", paramLabel = "DURATION", defaultValue = "1s",
-            description = "Local mode: how often the directory is listed for new files (default: ${DEFAULT-VALUE}).")
+            description = "Local mode: how often the directory is listed for new files; at least 50ms "
+                    + "(default: ${DEFAULT-VALUE}).")
     String monitorInterval;
 
     // ---- Pub/Sub source
@@ -102,7 +104,7 @@ final class JobOptions {
     int fetchCapacity;
 
     @Option(names = "--fetch-timeout", paramLabel = "DURATION", defaultValue = "60s",
-            description = "Timeout of one object fetch, retries included (default: ${DEFAULT-VALUE}).")
+            description = "Timeout of one object fetch, retries included; at least 1s (default: ${DEFAULT-VALUE}).")
     String fetchTimeout;
 
     @Option(names = "--fetch-retries", paramLabel = "N", defaultValue = "5",
@@ -120,9 +122,14 @@ final class JobOptions {
     String model;
 
     @Option(names = "--labels", paramLabel = "PATH",
-            description = "Labels file, one class name per line (default: the sidecar's \"labels\", or "
-                    + "$SHARED_DIR/labels/imagenet_classes.txt for the default model).")
+            description = "Labels file, one class name per line, overriding the model sidecar's \"labels\" "
+                    + "(default: the sidecar's, else --fallback-labels).")
     String labels;
+
+    @Option(names = "--fallback-labels", paramLabel = "PATH",
+            description = "Labels for a model whose sidecar names none; a converted model's own labels win "
+                    + "(default: $SHARED_DIR/labels/imagenet_classes.txt for the default model, none for others).")
+    String fallbackLabels;
 
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "5",
             description = "Best classes listed per prediction (default: ${DEFAULT-VALUE}).")
@@ -142,12 +149,12 @@ final class JobOptions {
     String executionProvider;
 
     @Option(names = "--max-image-bytes", paramLabel = "SIZE", defaultValue = "40mb",
-            description = "Larger objects go to dead-letter as too_large, unread (default: ${DEFAULT-VALUE}).")
+            description = "Larger objects go to dead-letter as too_large, unread; at most 1gb (default: ${DEFAULT-VALUE}).")
     String maxImageBytes;
 
     @Option(names = "--max-image-pixels", paramLabel = "N", defaultValue = "50000000",
-            description = "Images declaring more pixels go to dead-letter as too_many_pixels, undecoded "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Images declaring more pixels go to dead-letter as too_many_pixels, undecoded; at most "
+                    + "536870911 (default: ${DEFAULT-VALUE}).")
     long maxImagePixels;
 
     // ---- model rollout
@@ -182,9 +189,9 @@ final class JobOptions {
     boolean canaryAutoPromote;
 
     // ---- outputs
-    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "out",
-            description = "JSON Lines output: predictions/ and dead-letter/ under it; local path or gs:// "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--output-dir", "--output-gcs-path"}, paramLabel = "DIR", defaultValue = "out",
+            description = "JSON Lines output: predictions/ and dead-letter/ under it; local path or gs://, "
+                    + "not inside --input-dir (default: ${DEFAULT-VALUE}).")
     String outputDir;
 
     @Option(names = "--console", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -208,17 +215,40 @@ final class JobOptions {
             description = "BigQuery Storage Write gRPC emulator endpoint (plaintext, no credentials).")
     String bigqueryWriteEndpoint;
 
-    // ---- runtime
+    // ---- runtime: Flink settings. On a cluster they belong to the cluster's configuration; the job
+    // sets one only when its flag is given. The embedded local mode has its own defaults.
     @Option(names = "--parallelism", paramLabel = "N",
-            description = "Operator parallelism (default: the number of cores; 0: the cluster's default).")
+            description = "Operator parallelism (default: the cluster's parallelism.default; in the embedded "
+                    + "local mode, the number of cores).")
     Integer parallelism;
 
-    @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "5s",
-            description = "Checkpoint interval; files, acks and BigQuery commits happen on checkpoints "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-interval", paramLabel = "DURATION",
+            description = "Checkpoint interval, at least 100ms; files, acks and BigQuery commits happen on "
+                    + "checkpoints (default: the cluster's execution.checkpointing.interval; in the embedded local "
+                    + "mode, 5s).")
     String checkpointInterval;
 
+    @Option(names = "--unaligned-checkpoints", negatable = true,
+            description = "Unaligned checkpoints (default: the cluster's; in the embedded local mode, on).")
+    Boolean unalignedCheckpoints;
+
+    @Option(names = "--buffer-timeout", paramLabel = "DURATION",
+            description = "How long a partly filled network buffer waits before it is sent (default: the "
+                    + "cluster's execution.buffer-timeout.interval; in the embedded local mode, 10ms).")
+    String bufferTimeout;
+
+    @Option(names = {"--checkpoint-dir", "--checkpoint"}, paramLabel = "DIR",
+            description = "Where checkpoints are written, e.g. gs://bucket/checkpoints (default: the cluster's "
+                    + "execution.checkpointing.dir; in the embedded local mode, none: memory).")
+    String checkpointDir;
+
+    @Option(names = "--web-ui-port", paramLabel = "PORT[-PORT]", defaultValue = "8081-8090",
+            description = "Embedded local mode: port, or range to take the first free one of, for the web UI "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String webUiPort;
+
     @Option(names = "--dedupe-ttl", paramLabel = "DURATION", defaultValue = "7d",
-            description = "How long an object version is remembered as classified (default: ${DEFAULT-VALUE}).")
+            description = "How long an object version is remembered as classified; at least 10min, Pub/Sub's "
+                    + "longest ack deadline (default: ${DEFAULT-VALUE}).")
     String dedupeTtl;
 }

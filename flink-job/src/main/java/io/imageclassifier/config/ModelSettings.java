@@ -7,7 +7,8 @@ import java.io.Serializable;
  *
  * @param model               ONNX model location (local path; gs:// and https:// where supported); with a
  *                            watched repository, the repository's location
- * @param labels              labels file, or null for the sidecar's "labels" entry / the default
+ * @param labels              labels file overriding the sidecar's "labels" entry, or null
+ * @param fallbackLabels      labels file for a model whose sidecar names none, or null
  * @param topK                how many best classes each prediction lists
  * @param confidenceThreshold predictions whose top score is below this go to the dead-letter output
  * @param intraOpThreads      ONNX Runtime intra-op threads of the shared session
@@ -19,6 +20,7 @@ import java.io.Serializable;
 public record ModelSettings(
         String model,
         String labels,
+        String fallbackLabels,
         int topK,
         double confidenceThreshold,
         int intraOpThreads,
@@ -26,6 +28,10 @@ public record ModelSettings(
         long maxImageBytes,
         long maxImagePixels,
         ModelRolloutSettings rollout) implements Serializable {
+
+    /** Largest pixel limit whose raster (up to 4 bytes a pixel: RGBA, 16-bit RGB) fits in one Java array. */
+    public static final long MAX_PIXELS = Integer.MAX_VALUE / 4;
+
     public ModelSettings {
         ConfigException.require(model != null && !model.isBlank(), "--model", "must not be empty");
         ConfigException.require(topK >= 1 && topK <= 1000, "--top-k", "must be between 1 and 1000, was " + topK);
@@ -37,5 +43,7 @@ public record ModelSettings(
         ConfigException.require(maxImageBytes > 0, "--max-image-bytes", "must be positive");
         ConfigException.require(maxImagePixels > 0, "--max-image-pixels", "must be positive");
         ConfigException.require(rollout != null, "--model-repository", "settings must be set");
+        ConfigException.require(maxImagePixels <= MAX_PIXELS, "--max-image-pixels", "must be at most " + MAX_PIXELS
+                + " (4 bytes per pixel must fit in one Java array), was " + maxImagePixels);
     }
 }

@@ -70,7 +70,7 @@ public final class ThroughputBenchmark {
 
         // The job flags' model settings (e.g. --execution-provider cuda, --intra-op-threads) apply
         // to the loops' session too, so that every figure runs the same model the same way.
-        List<String> modelFlags = new ArrayList<>(List.of("--input-dir", ".", "--no-console"));
+        List<String> modelFlags = new ArrayList<>(List.of("--no-console"));
         modelFlags.addAll(o.jobFlags());
         ModelConfig modelConfig = ModelConfig.from(JobConfigParser.parse(modelFlags.toArray(String[]::new),
                 Map.of("SHARED_DIR", o.sharedDir().toString())).config().model());

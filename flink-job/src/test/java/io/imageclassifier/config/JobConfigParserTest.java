@@ -3,9 +3,12 @@ package io.imageclassifier.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JobConfigParserTest {
 
@@ -21,15 +24,16 @@ class JobConfigParserTest {
         assertThat(c.local().inputDir()).isEqualTo("samples");
         assertThat(c.local().once()).isFalse();
         assertThat(c.model().model()).isEqualTo("/data/shared/models/mobilenetv2-12-int8.onnx");
-        assertThat(c.model().labels()).isEqualTo("/data/shared/labels/imagenet_classes.txt");
+        assertThat(c.model().labels()).as("no override of a sidecar's labels").isNull();
+        assertThat(c.model().fallbackLabels()).isEqualTo("/data/shared/labels/imagenet_classes.txt");
         assertThat(c.model().topK()).isEqualTo(5);
         assertThat(c.model().maxImageBytes()).isEqualTo(40L * 1024 * 1024);
         assertThat(c.model().maxImagePixels()).isEqualTo(50_000_000L);
         assertThat(c.output().predictionsDir()).isEqualTo("out/predictions");
         assertThat(c.output().deadLetterDir()).isEqualTo("out/dead-letter");
         assertThat(c.output().console()).isTrue();
-        assertThat(c.runtime().parallelism()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(c.runtime().dedupeTtl()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.runtime().webUiPort()).isEqualTo("8081-8090");
         assertThat(c.bigquery()).isNull();
         assertThat(c.pubsub()).isNull();
     }
@@ -38,6 +42,71 @@ class JobConfigParserTest {
     void customModelHasNoDefaultLabelsSoTheSidecarDecides() {
         JobConfig c = parse(Map.of(), "--model", "/m/model.onnx");
         assertThat(c.model().labels()).isNull();
+        assertThat(c.model().fallbackLabels()).isNull();
+    }
+
+    @Test
+    void fallbackLabelsDoNotOverrideTheSidecarButLabelsDo() {
+        JobConfig c = parse(Map.of(), "--model", "gs://b/m.onnx", "--fallback-labels", "gs://b/imagenet.txt");
+        assertThat(c.model().labels()).isNull();
+        assertThat(c.model().fallbackLabels()).isEqualTo("gs://b/imagenet.txt");
+        assertThat(parse(Map.of(), "--labels", "/l.txt").model().labels()).isEqualTo("/l.txt");
+    }
+
+    /** Flink settings belong to the cluster: none is set unless its flag is given. */
+    @Test
+    void flinkSettingsAreUnsetUnlessTheirFlagIsGiven() {
+        RuntimeConfig r = parse(Map.of()).runtime();
+        assertThat(r.parallelism()).isZero();
+        assertThat(r.checkpointInterval()).isNull();
+        assertThat(r.unalignedCheckpoints()).isNull();
+        assertThat(r.bufferTimeout()).isNull();
+        assertThat(r.checkpointDir()).isNull();
+
+        r = parse(Map.of(), "--parallelism", "3", "--checkpoint-interval", "30s", "--no-unaligned-checkpoints",
+                "--buffer-timeout", "20ms", "--checkpoint-dir", "gs://b/cp").runtime();
+        assertThat(r.parallelism()).isEqualTo(3);
+        assertThat(r.checkpointInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(r.unalignedCheckpoints()).isFalse();
+        assertThat(r.bufferTimeout()).isEqualTo(Duration.ofMillis(20));
+        assertThat(r.checkpointDir()).isEqualTo("gs://b/cp");
+    }
+
+    /** The PySpark job's flags, where the meaning is the same (README "Migrating from the PySpark job"). */
+    @Test
+    void theOlderJobsFlagNamesAreAliases() {
+        JobConfig old = parse(Map.of(), "--project-id", "p", "--subscription", "s", "--checkpoint", "gs://b/cp",
+                "--output-gcs-path", "gs://b/out", "--output-bq-table", "p.d.t", "--model-gcs-path", "gs://b/m.onnx",
+                "--confidence-threshold", "0.3");
+        JobConfig now = parse(Map.of(), "--project-id", "p", "--subscription", "s", "--checkpoint-dir", "gs://b/cp",
+                "--output-dir", "gs://b/out", "--output-bq-table", "p.d.t", "--model", "gs://b/m.onnx",
+                "--confidence-threshold", "0.3");
+        assertThat(old).isEqualTo(now);
+        assertThat(old.runtime().checkpointDir()).isEqualTo("gs://b/cp");
+        assertThat(old.output().outputDir()).isEqualTo("gs://b/out");
+        assertThat(old.model().model()).isEqualTo("gs://b/m.onnx");
+        assertThat(old.pubsub().subscription()).isEqualTo("projects/p/subscriptions/s");
+        assertThat(old.bigquery().tablePath()).isEqualTo("projects/p/datasets/d/tables/t");
+        assertThat(old.model().confidenceThreshold()).isEqualTo(0.3);
+    }
+
+    /** README "Migrating from the PySpark job": the old job's environment variables are not read. */
+    @Test
+    void theOlderJobsEnvironmentVariablesAreNotRead() {
+        Map<String, String> oldEnv = Map.of("PROJECT_ID", "old-p", "REGION", "europe-west1", "SUBSCRIPTION", "old-s",
+                "CHECKPOINT_GCS", "gs://old/cp", "OUT_BQ", "old-p.d.t", "OUT_GCS", "gs://old/out",
+                "MODEL_GCS_PATH", "gs://old/m.onnx");
+        assertThat(parse(oldEnv, "--input-dir", "in")).isEqualTo(parse(Map.of(), "--input-dir", "in"));
+        JobConfig cloud = parse(oldEnv, "--subscription", "projects/p/subscriptions/s");
+        assertThat(cloud).isEqualTo(parse(Map.of(), "--subscription", "projects/p/subscriptions/s"));
+        assertThat(cloud.bigquery()).isNull();
+        assertThat(cloud.runtime().checkpointDir()).isNull();
+    }
+
+    @Test
+    void webUiPortMustBeAPortOrARange() {
+        assertThat(parse(Map.of(), "--web-ui-port", "9000").runtime().webUiPort()).isEqualTo("9000");
+        assertThatThrownBy(() -> parse(Map.of(), "--web-ui-port", "any")).hasMessageContaining("--web-ui-port");
     }
 
     @Test
@@ -95,6 +164,96 @@ class JobConfigParserTest {
                 .hasMessageContaining("--no-such-flag");
     }
 
+    // ---- issue #11 defect 6: a bare number is not a duration or a size
+
+    @Test
+    void bareNumbersAreRejectedWhereADurationIsExpected() {
+        for (String flag : new String[] {"--fetch-timeout", "--checkpoint-interval", "--dedupe-ttl",
+                "--monitor-interval", "--fetch-initial-backoff"}) {
+            assertThatThrownBy(() -> parse(Map.of(), flag, "60"))
+                    .as(flag)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(flag)
+                    .hasMessageContaining("needs a unit");
+        }
+        assertThatThrownBy(() -> parse(Map.of(), "--subscription", "projects/p/subscriptions/s",
+                "--max-ack-extension", "3600"))
+                .hasMessageContaining("--max-ack-extension").hasMessageContaining("needs a unit");
+    }
+
+    @Test
+    void bareNumbersAreRejectedWhereASizeIsExpected() {
+        assertThatThrownBy(() -> parse(Map.of(), "--max-image-bytes", "40000000"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--max-image-bytes").hasMessageContaining("needs a unit");
+        assertThatThrownBy(() -> parse(Map.of(), "--subscription", "projects/p/subscriptions/s",
+                "--max-outstanding-bytes", "100000000"))
+                .hasMessageContaining("--max-outstanding-bytes").hasMessageContaining("needs a unit");
+    }
+
+    @Test
+    void valuesWithUnitsAreAccepted() {
+        JobConfig c = parse(Map.of(), "--fetch-timeout", "60s", "--checkpoint-interval", "30s", "--dedupe-ttl",
+                "604800s", "--max-image-bytes", "8mb", "--monitor-interval", "250ms");
+        assertThat(c.gcs().fetchTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.runtime().checkpointInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.runtime().dedupeTtl()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.model().maxImageBytes()).isEqualTo(8L * 1024 * 1024);
+        assertThat(c.local().monitorInterval()).isEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void durationsBelowTheirSensibleMinimumAreRejectedWithTheMinimum() {
+        assertThatThrownBy(() -> parse(Map.of(), "--checkpoint-interval", "30ms"))
+                .hasMessageContaining("--checkpoint-interval").hasMessageContaining("at least 100ms");
+        assertThatThrownBy(() -> parse(Map.of(), "--fetch-timeout", "60ms"))
+                .hasMessageContaining("--fetch-timeout").hasMessageContaining("at least 1s");
+        assertThatThrownBy(() -> parse(Map.of(), "--dedupe-ttl", "300s"))
+                .hasMessageContaining("--dedupe-ttl").hasMessageContaining("at least 10min");
+        assertThatThrownBy(() -> parse(Map.of(), "--monitor-interval", "1ms"))
+                .hasMessageContaining("--monitor-interval").hasMessageContaining("at least 50ms");
+    }
+
+    @Test
+    void imageSizeLimitMustFitInOneByteArray() {
+        assertThatThrownBy(() -> parse(Map.of(), "--max-image-bytes", "3gb"))
+                .hasMessageContaining("--max-image-bytes").hasMessageContaining("at most 1gb");
+    }
+
+    @Test
+    void pixelLimitThatWouldOverflowTheDecodersArraysIsRejected() {
+        // width x height x 4 bytes (an RGBA or 16-bit raster) must stay within one Java array.
+        assertThatThrownBy(() -> parse(Map.of(), "--max-image-pixels", "9000000000"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--max-image-pixels").hasMessageContaining("at most 536870911");
+        assertThatThrownBy(() -> parse(Map.of(), "--max-image-pixels", "99999999999999999999"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--max-image-pixels");
+        assertThat(parse(Map.of(), "--max-image-pixels", "536870911").model().maxImagePixels()).isEqualTo(536_870_911L);
+    }
+
+    @Test
+    void outputDirectoryInsideTheWatchedInputDirectoryIsRejected(@TempDir Path dir) throws Exception {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        assertThatThrownBy(() -> parse(Map.of(), "--input-dir", in.toString(), "--output-dir", in.resolve("out").toString()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--output-dir").hasMessageContaining("inside --input-dir");
+        assertThatThrownBy(() -> parse(Map.of(), "--input-dir", in.toString(), "--output-dir", in.toString()))
+                .hasMessageContaining("inside --input-dir");
+        // Relative and un-normalised spellings of the same place.
+        assertThatThrownBy(() -> parse(Map.of(), "--input-dir", dir + "/in/../in", "--output-dir", dir + "/in/x/.."))
+                .hasMessageContaining("inside --input-dir");
+        // A symbolic link into the input directory is the input directory.
+        Path link = Files.createSymbolicLink(dir.resolve("link"), in);
+        assertThatThrownBy(() -> parse(Map.of(), "--input-dir", in.toString(), "--output-dir", link.resolve("out").toString()))
+                .hasMessageContaining("inside --input-dir");
+
+        // Siblings and a gs:// output are fine; so is an input inside the output.
+        assertThat(parse(Map.of(), "--input-dir", in.toString(), "--output-dir", dir.resolve("out").toString())).isNotNull();
+        assertThat(parse(Map.of(), "--input-dir", in.toString(), "--output-dir", "gs://b/out")).isNotNull();
+        assertThat(parse(Map.of(), "--input-dir", dir.resolve("in-other").toString(), "--output-dir", in.toString()))
+                .isNotNull();
+    }
+
     @Test
     void onceIsRejectedInPubSubMode() {
         assertThatThrownBy(() -> parse(Map.of(), "--subscription", "projects/p/subscriptions/s", "--once"))
@@ -107,6 +266,8 @@ class JobConfigParserTest {
         assertThat(parsed.isHelp()).isTrue();
         assertThat(parsed.helpText()).contains("--input-dir", "--once", "--output-dir", "--model", "--labels",
                 "--top-k", "--confidence-threshold", "--parallelism", "--checkpoint-interval", "--subscription",
-                "--project-id", "--output-bq-table", "--bq-delivery", "--max-image-bytes", "--max-image-pixels");
+                "--project-id", "--output-bq-table", "--bq-delivery", "--max-image-bytes", "--max-image-pixels",
+                "--fallback-labels", "--[no-]unaligned-checkpoints", "--buffer-timeout", "--checkpoint-dir", "--web-ui-port",
+                "--checkpoint,", "--output-gcs-path", "--model-gcs-path");
     }
 }

@@ -56,8 +56,18 @@ final class FlinkRest {
     /** Runs an uploaded jar's main class with these program arguments; returns the job id. */
     String runJar(String jarId, String entryClass, List<String> args, int parallelism)
             throws IOException, InterruptedException {
+        return runJar(jarId, entryClass, args, parallelism, Map.of());
+    }
+
+    /**
+     * Runs an uploaded jar with Flink configuration for this submission on top of the cluster's
+     * (the run request's {@code flinkConfiguration}, as a deployment's own settings); returns the job id.
+     */
+    String runJar(String jarId, String entryClass, List<String> args, int parallelism, Map<String, String> flinkConf)
+            throws IOException, InterruptedException {
         String json = JSON.writeValueAsString(Map.of(
-                "entryClass", entryClass, "programArgsList", args, "parallelism", parallelism));
+                "entryClass", entryClass, "programArgsList", args, "parallelism", parallelism,
+                "flinkConfiguration", flinkConf));
         HttpRequest req = HttpRequest.newBuilder(base.resolve("jars/" + jarId + "/run"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json))
@@ -77,6 +87,35 @@ final class FlinkRest {
             Thread.sleep(250);
         }
         throw new AssertionError("job " + jobId + " not finished after " + timeout);
+    }
+
+    /** Cancels a job and waits until it is no longer running. */
+    void cancel(String jobId) throws IOException, InterruptedException {
+        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(base.resolve("jobs/" + jobId + "?mode=cancel"))
+                .method("PATCH", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (resp.statusCode() / 100 != 2) {
+            throw new IOException("cancel " + jobId + " -> HTTP " + resp.statusCode() + ": " + resp.body());
+        }
+        awaitTermination(jobId, Duration.ofMinutes(1));
+    }
+
+    /** Waits until the job is RUNNING with all its tasks running. */
+    void awaitRunning(String jobId, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode job = get("jobs/" + jobId);
+            String state = job.path("state").asText();
+            if ("RUNNING".equals(state) && job.path("status-counts").path("RUNNING").asInt()
+                    == job.path("vertices").size()) {
+                return;
+            }
+            if (List.of("FINISHED", "FAILED", "CANCELED").contains(state)) {
+                throw new AssertionError("job " + jobId + " ended " + state + ": " + get("jobs/" + jobId + "/exceptions"));
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("job " + jobId + " not running after " + timeout);
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {

@@ -13,7 +13,6 @@ import io.imageclassifier.config.SourceKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,21 +36,96 @@ class K8sManifestsTest {
     static final String WI_ANNOTATION = "iam.gke.io/gcp-service-account";
 
     static CrdSchemaValidator crd;
+    static CrdSchemaValidator sessionJobCrd;
     static FlinkConfigKeys flinkKeys;
 
     @BeforeAll
     static void load() throws Exception {
         crd = CrdSchemaValidator.load(RepoPaths.flinkDeploymentCrd(), "v1beta1");
+        sessionJobCrd = CrdSchemaValidator.load(RepoPaths.flinkSessionJobCrd(), "v1beta1");
         flinkKeys = FlinkConfigKeys.ofClasspath();
     }
 
-    /** Every overlay the repository ships. */
+    /** Every overlay the repository ships whose FlinkDeployment runs the job (application mode). */
     static Stream<Path> overlays() throws IOException {
+        List<Path> list = allOverlays().stream().filter(d -> !isSession(d)).toList();
+        assertThat(list).as("application overlays under k8s/overlays").isNotEmpty();
+        return list.stream();
+    }
+
+    /** Every session-cluster overlay (components/session-job and session-cluster). */
+    static Stream<Path> sessionOverlays() throws IOException {
+        List<Path> list = allOverlays().stream().filter(K8sManifestsTest::isSession).toList();
+        assertThat(list).as("session overlays under k8s/overlays").isNotEmpty();
+        return list.stream();
+    }
+
+    private static List<Path> allOverlays() throws IOException {
         try (Stream<Path> dirs = Files.list(RepoPaths.root().resolve("k8s/overlays"))) {
-            List<Path> list = dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
-            assertThat(list).as("overlays under k8s/overlays").isNotEmpty();
-            return list.stream();
+            return dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml"))).sorted().toList();
         }
+    }
+
+    private static boolean isSession(Path overlay) {
+        try {
+            return Files.readString(overlay.resolve("kustomization.yaml")).contains("components/session-job");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The session-cluster variant (issue #16: web-UI submission on GKE needs a session cluster): a
+     * FlinkDeployment without {@code job}, valid against the operator's CRD and with the same Flink
+     * configuration as the application one, plus a FlinkSessionJob, valid against its CRD, that runs
+     * the job with exactly the application overlay's flags on that deployment.
+     */
+    @ParameterizedTest
+    @MethodSource("sessionOverlays")
+    void sessionOverlayIsASessionClusterPlusAFlinkSessionJobRunningTheSameJob(Path overlay) throws Exception {
+        Map<String, String> values = ValuesEnv.read(overlay.resolve("values.env"));
+        List<JsonNode> docs = Kustomize.render(overlay);
+        JsonNode deployment = Kustomize.only(docs, "FlinkDeployment", null);
+        assertThat(crd.validate(deployment)).as("FlinkDeployment CRD schema problems").isEmpty();
+        assertThat(deployment.path("spec").has("job")).as("a session cluster has no job").isFalse();
+        assertThat(flinkKeys.check(flinkConfiguration(deployment.path("spec")))).isEmpty();
+        assertThat(flinkConfiguration(deployment.path("spec")))
+                .containsEntry("execution.checkpointing.interval", values.get("CHECKPOINT_INTERVAL"))
+                .containsEntry("execution.checkpointing.unaligned.enabled", "true");
+
+        JsonNode sessionJob = Kustomize.only(docs, "FlinkSessionJob", null);
+        assertThat(sessionJobCrd.validate(sessionJob)).as("FlinkSessionJob CRD schema problems").isEmpty();
+        assertThat(sessionJob.path("metadata").path("namespace").asText()).isEqualTo(values.get("NAMESPACE"));
+        assertThat(sessionJob.path("spec").path("deploymentName").asText())
+                .isEqualTo(deployment.path("metadata").path("name").asText());
+        JsonNode job = sessionJob.path("spec").path("job");
+        assertThat(job.path("jarURI").asText()).isEqualTo(values.get("JAR_URI")).startsWith("https://");
+        assertThat(job.path("entryClass").asText()).isEqualTo(io.imageclassifier.ImageClassifierJob.class.getName());
+        assertThat(job.path("upgradeMode").asText()).isEqualTo("savepoint");
+        assertThat(job.path("parallelism").asInt()).isPositive();
+
+        // The same job as the application variant of the same values.
+        JsonNode application = Kustomize.only(Kustomize.render(RepoPaths.root().resolve("k8s/overlays/example")),
+                "FlinkDeployment", null).path("spec");
+        Map<String, String> exampleValues = ValuesEnv.read(RepoPaths.root().resolve("k8s/overlays/example/values.env"));
+        Map<String, String> sessionValues = new LinkedHashMap<>(values);
+        sessionValues.remove("JAR_URI");
+        assertThat(sessionValues).as("the example session overlay's values are the example's plus JAR_URI")
+                .isEqualTo(exampleValues);
+        assertThat(job.path("args")).isEqualTo(application.path("job").path("args"));
+        JobConfig config = JobConfigParser.parse(jobArgs(sessionJob.path("spec")), Map.of()).config();
+        assertThat(config.pubsub().subscription())
+                .isEqualTo("projects/" + values.get("PROJECT_ID") + "/subscriptions/" + values.get("SUBSCRIPTION"));
+        assertThat(config.runtime().checkpointInterval()).as("the session cluster's interval rules").isNull();
+    }
+
+    @Test
+    void sessionJobSchemaValidationRejectsMisspeltFields() throws Exception {
+        ObjectNode sessionJob = (ObjectNode) Kustomize.only(
+                Kustomize.render(RepoPaths.root().resolve("k8s/overlays/example-session")), "FlinkSessionJob", null);
+        ((ObjectNode) sessionJob.path("spec")).put("deployment", "image-classifier");
+        ((ObjectNode) sessionJob.path("spec").path("job")).put("upgradeMode", "savepoints");
+        assertThat(String.join("\n", sessionJobCrd.validate(sessionJob))).contains("deployment").contains("upgradeMode");
     }
 
     @ParameterizedTest
@@ -86,7 +160,9 @@ class K8sManifestsTest {
                 .containsEntry("restart-strategy.type", "exponential-delay")
                 .containsEntry("metrics.reporter.prom.factory.class",
                         "org.apache.flink.metrics.prometheus.PrometheusReporterFactory")
-                .containsEntry("classloader.parent-first-patterns.additional", "ai.onnxruntime.");
+                .containsEntry("classloader.parent-first-patterns.additional", "ai.onnxruntime.")
+                // Flink's REST API has no authentication: never a LoadBalancer (docs/operations.md).
+                .containsEntry("kubernetes.rest-service.exposed.type", "ClusterIP");
     }
 
     @ParameterizedTest
@@ -107,12 +183,19 @@ class K8sManifestsTest {
         assertThat(config.bigquery().emulator()).isFalse();
         assertThat(config.output().outputDir()).isEqualTo(values.get("OUT_GCS")).startsWith("gs://");
         assertThat(config.model().model()).isEqualTo(values.get("MODEL_GCS_PATH")).startsWith("gs://");
-        assertThat(config.model().labels()).isEqualTo(values.get("LABELS_GCS_PATH")).startsWith("gs://");
-        assertThat(config.runtime().parallelism()).as("--parallelism=0: the FlinkDeployment's parallelism rules")
-                .isZero();
-        Duration clusterInterval = TimeUtils.parseDuration(flinkConfiguration(spec).get("execution.checkpointing.interval"));
-        assertThat(config.runtime().checkpointInterval()).as("--checkpoint-interval vs execution.checkpointing.interval")
-                .isEqualTo(clusterInterval);
+        assertThat(config.model().labels()).as("no --labels: a converted model's sidecar labels must win").isNull();
+        assertThat(config.model().fallbackLabels()).isEqualTo(values.get("LABELS_GCS_PATH")).startsWith("gs://");
+        // Flink settings belong to the cluster (the flinkConfiguration): the job overrides none of them.
+        assertThat(config.runtime().parallelism()).as("the FlinkDeployment's parallelism rules").isZero();
+        assertThat(config.runtime().checkpointInterval()).as("no --checkpoint-interval").isNull();
+        assertThat(config.runtime().unalignedCheckpoints()).as("no --[no-]unaligned-checkpoints").isNull();
+        assertThat(config.runtime().bufferTimeout()).as("no --buffer-timeout").isNull();
+        assertThat(config.runtime().checkpointDir()).as("no --checkpoint-dir").isNull();
+        Map<String, String> conf = flinkConfiguration(spec);
+        assertThat(TimeUtils.parseDuration(conf.get("execution.checkpointing.interval")))
+                .isEqualTo(TimeUtils.parseDuration(values.get("CHECKPOINT_INTERVAL")));
+        assertThat(conf).containsEntry("execution.checkpointing.unaligned.enabled", "true")
+                .containsEntry("execution.buffer-timeout.interval", "10ms");
     }
 
     @ParameterizedTest
@@ -183,7 +266,7 @@ class K8sManifestsTest {
         assertThat(crd.validate(Kustomize.only(docs, "FlinkDeployment", null))).isEmpty();
         JobConfig config = JobConfigParser.parse(jobArgs(spec), Map.of()).config();
         assertThat(config.pubsub().subscription()).isEqualTo("projects/acme-prod-42/subscriptions/uploads-sub-7");
-        assertThat(config.runtime().checkpointInterval()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(flinkConfiguration(spec)).containsEntry("execution.checkpointing.interval", "2min");
     }
 
     @Test

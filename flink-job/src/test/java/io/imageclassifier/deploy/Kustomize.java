@@ -25,8 +25,14 @@ final class Kustomize {
                     .redirectErrorStream(false)
                     .start();
         } catch (IOException e) {
-            throw new IllegalStateException("kubectl not found on PATH: the manifest tests render k8s/ with "
-                    + "`kubectl kustomize` (kubectl >= 1.27, kustomize v5); install kubectl", e);
+            String message = "kubectl not found on PATH: the manifest tests render k8s/ with `kubectl kustomize` "
+                    + "(kubectl >= 1.27, kustomize v5); install kubectl to run them";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new IllegalStateException(message + " (CI=true: the manifest tests must run)", e);
+            }
+            // mvn test works on a machine without kubectl: these tests are skipped, saying why.
+            org.junit.jupiter.api.Assumptions.abort(message + ": skipping (they run in CI)");
+            throw new AssertionError("unreachable", e);
         }
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();

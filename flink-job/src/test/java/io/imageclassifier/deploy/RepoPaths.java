@@ -29,4 +29,9 @@ final class RepoPaths {
     static Path flinkDeploymentCrd() {
         return shared().resolve("k8s/flinkdeployments.flink.apache.org-v1.yml");
     }
+
+    /** The operator's FlinkSessionJob CRD (jobs submitted to a session cluster). */
+    static Path flinkSessionJobCrd() {
+        return shared().resolve("k8s/flinksessionjobs.flink.apache.org-v1.yml");
+    }
 }

@@ -1,6 +1,7 @@
 package io.imageclassifier.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.imageclassifier.ImageClassifierJob;
@@ -106,6 +107,78 @@ class SubmitThroughRestITCase {
         String jobId = rest.runJar(jarId, ImageClassifierJob.class.getName(), jobArgs(input, output), 1);
 
         assertFinishedWithPredictions(rest, jobId, output);
+    }
+
+    /**
+     * Flink settings belong to the cluster (issue #16): a job submitted without checkpoint flags runs
+     * with the checkpoint interval and alignment the cluster (here: the submission's configuration)
+     * gives it; a flag, when given, wins.
+     */
+    @Test
+    void checkpointSettingsComeFromTheClusterUnlessAFlagIsGiven(@InjectClusterClient ClusterClient<?> client,
+            @TempDir Path tmp) throws Exception {
+        Path input = samplePhotos(tmp.resolve("in"));
+        FlinkRest rest = new FlinkRest(client.getWebInterfaceURL());
+        String jarId = rest.uploadJar(jar);
+        Map<String, String> cluster = Map.of("execution.checkpointing.interval", "45s",
+                "execution.checkpointing.unaligned.enabled", "false");
+
+        List<String> watching = List.of("--input-dir", input.toString(), "--output-dir", tmp.resolve("out1").toString(),
+                "--model", SharedData.model().toString(), "--labels", SharedData.labels().toString(), "--no-console");
+        String jobId = rest.runJar(jarId, ImageClassifierJob.class.getName(), watching, 1, cluster);
+        try {
+            rest.awaitRunning(jobId, Duration.ofMinutes(2));
+            JsonNode checkpoints = rest.get("jobs/" + jobId + "/checkpoints/config");
+            assertThat(checkpoints.path("interval").asLong()).as("cluster's interval").isEqualTo(45_000);
+            assertThat(checkpoints.path("unaligned_checkpoints").asBoolean()).as("cluster's alignment").isFalse();
+        } finally {
+            rest.cancel(jobId);
+        }
+
+        List<String> flagged = new ArrayList<>(watching);
+        flagged.replaceAll(a -> a.equals(tmp.resolve("out1").toString()) ? tmp.resolve("out2").toString() : a);
+        flagged.addAll(List.of("--checkpoint-interval", "7s", "--unaligned-checkpoints"));
+        jobId = rest.runJar(jarId, ImageClassifierJob.class.getName(), flagged, 1, cluster);
+        try {
+            rest.awaitRunning(jobId, Duration.ofMinutes(2));
+            JsonNode checkpoints = rest.get("jobs/" + jobId + "/checkpoints/config");
+            assertThat(checkpoints.path("interval").asLong()).as("--checkpoint-interval").isEqualTo(7_000);
+            assertThat(checkpoints.path("unaligned_checkpoints").asBoolean()).as("--unaligned-checkpoints").isTrue();
+        } finally {
+            rest.cancel(jobId);
+        }
+    }
+
+    /**
+     * What the job can check before it starts fails the submission itself (the web UI shows the
+     * message), not every task in a restart loop: a cloud-mode job on a cluster without checkpointing,
+     * a model path that does not exist, a gs:// output on a cluster without the gs:// file system.
+     */
+    @Test
+    void mistakesTheJobCanSeeFailTheSubmissionWithAMessage(@InjectClusterClient ClusterClient<?> client,
+            @TempDir Path tmp) throws Exception {
+        FlinkRest rest = new FlinkRest(client.getWebInterfaceURL());
+        String jarId = rest.uploadJar(jar);
+        String entry = ImageClassifierJob.class.getName();
+        List<String> cloud = List.of("--project-id", "p", "--subscription", "s", "--output-dir",
+                tmp.resolve("out").toString(), "--model", SharedData.model().toString(), "--no-console");
+
+        assertThatThrownBy(() -> rest.runJar(jarId, entry, cloud, 1))
+                .hasMessageContaining("checkpointing is off on this cluster")
+                .hasMessageContaining("execution.checkpointing.interval");
+
+        List<String> badModel = new ArrayList<>(jobArgs(samplePhotos(tmp.resolve("in")), tmp.resolve("out")));
+        badModel.set(badModel.indexOf("--model") + 1, tmp.resolve("missing.onnx").toString());
+        assertThatThrownBy(() -> rest.runJar(jarId, entry, badModel, 1))
+                .hasMessageContaining("--model " + tmp.resolve("missing.onnx") + " does not exist");
+
+        List<String> gcsOutput = new ArrayList<>(jobArgs(tmp.resolve("in"), tmp.resolve("out")));
+        gcsOutput.set(gcsOutput.indexOf("--output-dir") + 1, "gs://bucket/out");
+        assertThatThrownBy(() -> rest.runJar(jarId, entry, gcsOutput, 1))
+                .hasMessageContaining("--output-dir gs://bucket/out: this Flink has no file system for gs://");
+
+        assertThat(rest.get("jobs/overview").path("jobs").toString()).as("no job was started")
+                .doesNotContain("\"state\":\"RUNNING\"");
     }
 
     @Test
