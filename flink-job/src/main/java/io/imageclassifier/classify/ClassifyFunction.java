@@ -68,8 +68,8 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
     public static final String VERSIONS_STATE = "model-versions-in-use";
 
     /**
-     * Gauge 1 under the groups {@code model=<name>} and {@code modelVersion=<sha256 prefix>}: which
-     * model each subtask runs, as labels of one series (Prometheus:
+     * Gauge under the groups {@code model=<name>} and {@code modelVersion=<version>}: 1 for the model
+     * version each subtask runs, 0 for versions it ran before a swap ({@link ModelVersionGauges}) (Prometheus:
      * {@code flink_taskmanager_job_task_operator_model_modelVersion_modelLoaded{model=..., modelVersion=...}}).
      */
     public static final String METRIC_MODEL_LOADED = "modelLoaded";
@@ -85,6 +85,7 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
     private transient Counter decodeNanos;
     private transient Counter preprocessNanos;
     private transient Counter inferenceNanos;
+    private transient ModelVersionGauges modelLoaded;
 
     /** @param gcs how to read a {@code gs://} model or labels file */
     public ClassifyFunction(ModelSettings settings, GcsConfig gcs) {
@@ -120,9 +121,7 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
         decodeNanos = getRuntimeContext().getMetricGroup().counter(METRIC_DECODE_NANOS);
         preprocessNanos = getRuntimeContext().getMetricGroup().counter(METRIC_PREPROCESS_NANOS);
         inferenceNanos = getRuntimeContext().getMetricGroup().counter(METRIC_INFERENCE_NANOS);
-        getRuntimeContext().getMetricGroup().addGroup("model", classifier.model().name())
-                .addGroup("modelVersion", classifier.model().version())
-                .gauge(METRIC_MODEL_LOADED, (Gauge<Integer>) () -> 1);
+        modelLoaded = new ModelVersionGauges(getRuntimeContext().getMetricGroup(), METRIC_MODEL_LOADED);
     }
 
     @Override
@@ -143,6 +142,7 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
             reject(ctx, ref, e.reason(), e.getMessage());
             return;
         }
+        modelLoaded.observe(result.modelName(), result.modelVersion());
         decodeNanos.inc(result.decodeNanos());
         preprocessNanos.inc(result.preprocessNanos());
         inferenceNanos.inc(result.inferenceNanos());
