@@ -6,7 +6,6 @@ import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.dedupe.DedupeFunction;
 import io.imageclassifier.fetch.FetchFunction;
 import io.imageclassifier.fetch.FetchResult;
-import io.imageclassifier.fetch.StorageClientFactory;
 import io.imageclassifier.record.DeadLetter;
 import io.imageclassifier.record.ObjectRef;
 import io.imageclassifier.record.Prediction;
@@ -85,8 +84,7 @@ public final class ClassifierPipeline {
                 .name("dedupe").uid("dedupe");
         DataStream<FetchResult> fetched = AsyncDataStream.unorderedWait(
                         fresh,
-                        new FetchFunction(inputDir(config), StorageClientFactory.of(config.gcs()), config.gcs(),
-                                config.model().maxImageBytes()),
+                        new FetchFunction(inputDir(config), config.gcs(), config.model().maxImageBytes()),
                         FetchFunction.operatorTimeout(config.gcs()).toMillis(),
                         TimeUnit.MILLISECONDS,
                         config.gcs().fetchCapacity())

@@ -10,6 +10,7 @@ import com.google.cloud.storage.Storage;
 import io.imageclassifier.classify.ImageClassifier;
 import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.config.JobConfigParser;
+import io.imageclassifier.testing.FaultProxy;
 import io.imageclassifier.testing.JsonRows;
 import io.imageclassifier.testing.SharedData;
 import io.imageclassifier.testing.emulator.CloudEmulators;
@@ -77,12 +78,12 @@ class CloudPipelineITCase {
     }
 
     @Test
-    void fiftyUploadsBecomeFiftyRowsWithTheirObjectMetadataAndLabels() throws Exception {
+    void fiftyUploadsBecomeFiftyRowsWithTheirObjectMetadataAndLabelsFromOneRequestEach() throws Exception {
         String bucket = "cloud-basic";
         String subscription = subscription(bucket);
-        try (Storage storage = EMULATORS.storage()) {
+        try (Storage storage = EMULATORS.storage(); FaultProxy gcs = FaultProxy.to(EMULATORS.gcsEndpoint())) {
             storage.create(BucketInfo.of(bucket));
-            JobClient job = start(subscription);
+            JobClient job = start(subscription, gcs.endpoint());
             try {
                 Map<String, Blob> blobs = upload(storage, bucket, SharedData.devImages().subList(0, 50));
                 waitFor("50 prediction rows", () -> predictions().size() >= 50);
@@ -104,6 +105,11 @@ class CloudPipelineITCase {
                     assertThat(row.get("source").asText()).isEqualTo("gcs");
                 }
                 assertThat(deadLetters()).isEmpty();
+                // One GET per object, of exactly the notified generation: no metadata request first.
+                assertThat(gcs.requests()).containsExactlyInAnyOrderElementsOf(blobs.values().stream()
+                        .map(b -> "GET /download/storage/v1/b/" + bucket + "/o/uploads%2F" + fileName(b.getName())
+                                + "?alt=media&generation=" + b.getGeneration())
+                        .toList());
             } finally {
                 job.cancel().get();
             }
@@ -119,7 +125,7 @@ class CloudPipelineITCase {
         List<Path> images = SharedData.devImages().subList(50, 100);
         try (Storage storage = EMULATORS.storage()) {
             storage.create(BucketInfo.of(bucket));
-            JobClient job = start(subscription);
+            JobClient job = start(subscription, EMULATORS.gcsEndpoint());
             try {
                 Map<String, Blob> blobs = new HashMap<>(upload(storage, bucket, images.subList(0, 20)));
                 Blob gone = EMULATORS.createBadInputs(storage, bucket, images.get(0));
@@ -163,11 +169,11 @@ class CloudPipelineITCase {
 
     // ---- helpers
 
-    private JobClient start(String subscription) throws Exception {
+    private JobClient start(String subscription, String gcsEndpoint) throws Exception {
         JobConfig config = JobConfigParser.parse(new String[] {
             "--subscription", subscription,
             "--pubsub-endpoint", EMULATORS.pubsubEndpoint(),
-            "--gcs-endpoint", EMULATORS.gcsEndpoint(),
+            "--gcs-endpoint", gcsEndpoint,
             "--output-dir", output.toString(),
             "--no-console",
             "--checkpoint-interval", "500ms",

@@ -24,9 +24,9 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * The one fetch stage of every source: reads the object version an {@link ObjectRef} names from
  * where its {@link ObjectRef#source() source} says it lives. Local files are read at once on the
  * task thread (a local read costs less than a hand-over to another thread); Cloud Storage objects
- * on a pool of {@code fetchCapacity} threads per subtask (the same as the async operator's
- * capacity, so no request waits for a thread), whose client is created on first use, so local
- * mode never builds one. Failures become {@link FetchResult}s with a dead letter, never exceptions:
+ * with one request each ({@link GcsObjectStore}), retried on a pool of {@code fetchCapacity}
+ * threads per subtask (the same as the async operator's capacity, so no request waits for a
+ * thread). The Cloud Storage store is created on first use, so local mode never builds one. Failures become {@link FetchResult}s with a dead letter, never exceptions:
  * one unreadable object must not fail the job.
  *
  * <p>Metrics, in group {@value #GROUP}: {@value #FETCHED}, {@value #BYTES}, {@value #RETRIES}, and one
@@ -45,11 +45,10 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
             DeadLetterReason.FETCH_ERROR);
 
     private final String localRoot;
-    private final StorageClientFactory clients;
     private final GcsConfig config;
     private final long maxBytes;
 
-    private transient LocalFileStore local;
+    private transient ObjectStore local;
     private transient ObjectStore gcs;
     private transient ObjectFetcher gcsFetcher;
     private transient ExecutorService pool;
@@ -60,11 +59,10 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
 
     /**
      * @param localRoot directory that names of {@code local} references are relative to
-     * @param clients   Cloud Storage client for {@code gcs} references
+     * @param config    how {@code gcs} references are read
      */
-    public FetchFunction(String localRoot, StorageClientFactory clients, GcsConfig config, long maxBytes) {
+    public FetchFunction(String localRoot, GcsConfig config, long maxBytes) {
         this.localRoot = localRoot;
-        this.clients = clients;
         this.config = config;
         this.maxBytes = maxBytes;
     }
@@ -90,7 +88,9 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
     @Override
     public void asyncInvoke(ObjectRef ref, ResultFuture<FetchResult> resultFuture) {
         if (ObjectRef.SOURCE_LOCAL.equals(ref.source())) {
-            complete(local.read(ref), resultFuture);
+            // Completed at once: no retry loop, no pool.
+            local.read(ref, config.fetchTimeout()).whenComplete((bytes, error) -> complete(bytes != null
+                    ? FetchResult.success(ref, bytes) : FetchResult.failure(ref, deadLetter(ref, error)), resultFuture));
             return;
         }
         ObjectFetcher fetcher = gcsFetcher();
@@ -105,11 +105,16 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
                 "no result within " + operatorTimeout(config), ObjectFetcher.STAGE)), resultFuture);
     }
 
+    private static DeadLetter deadLetter(ObjectRef ref, Throwable error) {
+        return error instanceof FetchException f ? DeadLetter.of(ref, f.reason(), f.getMessage(), ObjectFetcher.STAGE)
+                : DeadLetter.of(ref, DeadLetterReason.FETCH_ERROR, String.valueOf(error), ObjectFetcher.STAGE);
+    }
+
     /** Created on the task thread at the first {@code gcs} reference. */
     private ObjectFetcher gcsFetcher() {
         if (gcsFetcher == null) {
-            gcs = new GcsObjectStore(clients.create());
-            gcsFetcher = new ObjectFetcher(gcs, maxBytes, config.fetchRetries(), config.initialBackoff(),
+            gcs = GcsObjectStore.open(config, maxBytes);
+            gcsFetcher = new ObjectFetcher(gcs, config.fetchRetries(), config.initialBackoff(),
                     config.fetchTimeout(), d -> Thread.sleep(d.toMillis()), System::nanoTime,
                     (ref, attempt, cause) -> retries.inc());
             pool = Executors.newFixedThreadPool(config.fetchCapacity(), daemonThreads(
