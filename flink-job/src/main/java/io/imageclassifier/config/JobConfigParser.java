@@ -81,13 +81,16 @@ public final class JobConfigParser {
                     o.nameSuffix,
                     duration("--max-ack-extension", o.maxAckExtension));
         }
+        ConfigException.require(o.fetchRetries == null, "--fetch-retries",
+                "is gone: transient failures are retried until --fetch-retry-budget (a duration) is spent");
         GcsConfig gcs = new GcsConfig(
                 firstNonBlank(o.gcsEndpoint, storageEmulatorUrl(env.get("STORAGE_EMULATOR_HOST"))),
                 o.projectId,
                 o.fetchCapacity,
                 duration("--fetch-timeout", o.fetchTimeout),
-                o.fetchRetries,
-                duration("--fetch-initial-backoff", o.fetchInitialBackoff));
+                duration("--fetch-retry-budget", o.fetchRetryBudget),
+                duration("--fetch-initial-backoff", o.fetchInitialBackoff),
+                duration("--fetch-max-backoff", o.fetchMaxBackoff));
 
         String defaultModel = Path.of(sharedDir, DEFAULT_MODEL).toString();
         String model = o.model != null ? o.model : defaultModel;
