@@ -98,7 +98,7 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
 
     @Override
     public void asyncInvoke(ObjectRef ref, ResultFuture<FetchResult> resultFuture) {
-        if (ObjectRef.SOURCE_LOCAL.equals(ref.source())) {
+        if (ObjectRef.SOURCE_LOCAL.equals(ref.origin())) {
             // Completed at once: local failures are final, nothing to retry.
             local.read(ref, config.fetchTimeout()).whenComplete((bytes, error) -> complete(bytes != null
                     ? FetchResult.success(ref, bytes) : FetchResult.failure(ref, deadLetter(ref, error)), resultFuture));
@@ -117,7 +117,7 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
 
     @Override
     public void timeout(ObjectRef ref, ResultFuture<FetchResult> resultFuture) {
-        complete(ObjectRef.SOURCE_LOCAL.equals(ref.source()) || gcsFetcher == null
+        complete(ObjectRef.SOURCE_LOCAL.equals(ref.origin()) || gcsFetcher == null
                 ? FetchResult.failure(ref, DeadLetter.of(ref, DeadLetterReason.FETCH_TIMEOUT,
                         "no result within " + operatorTimeout(config), ObjectFetcher.STAGE, true))
                 : gcsFetcher.giveUp(ref), resultFuture);

@@ -11,6 +11,8 @@ import io.imageclassifier.ClassifierPipeline;
 import io.imageclassifier.ImageClassifierJob;
 import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.config.JobConfigParser;
+import io.imageclassifier.dedupe.DedupeFunction;
+import io.imageclassifier.replay.ReplayDeadLetters;
 import io.imageclassifier.testing.FaultProxy;
 import io.imageclassifier.testing.JobProgress;
 import io.imageclassifier.testing.JsonRows;
@@ -28,7 +30,10 @@ import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -40,14 +45,17 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Cloud Storage rows of the fault matrix (issue #11): the cloud graph on a MiniCluster against
  * fake-gcs-server and the Pub/Sub emulator, with a {@link FaultProxy} between the job and Cloud
- * Storage. Each test asserts the exact set of rows and dead letters, after two checkpoints
- * completed past the last expected output (nothing late or duplicated can still be on its way).
+ * Storage, and the replay of dead letters. Each test asserts the exact set of rows and dead letters
+ * after two checkpoints completed past the last expected output (nothing late or duplicated can
+ * still be on its way).
  */
 class GcsFaultMatrixITCase {
 
     /** How long each outage lasts. */
     private static final Duration OUTAGE = Duration.ofSeconds(60);
     private static final Duration WAIT = Duration.ofMinutes(3);
+
+    private static final InMemoryReporter METRICS = InMemoryReporter.create();
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -66,7 +74,7 @@ class GcsFaultMatrixITCase {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, Duration.ofMillis(200));
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, Duration.ofSeconds(2));
-        return conf;
+        return METRICS.addToConfiguration(conf);
     }
 
     /** A fault the proxy injects, and its name for messages. */
@@ -121,9 +129,14 @@ class GcsFaultMatrixITCase {
         assertThat(EMULATORS.pubsub().drain(subscription, Duration.ofSeconds(3))).isEmpty();
     }
 
+    /**
+     * The budget row, and replay: the dead letters are replayed through the running job
+     * ({@link ReplayDeadLetters}, what scripts/replay-dead-letters.sh runs): one row each; replaying
+     * the same files again reaches the job (dedupe drops 4 more) and adds no row.
+     */
     @Test
-    void aStallPastTheRetryBudgetMakesDeadLettersMarkedRetryable(@InjectMiniCluster MiniCluster cluster)
-            throws Exception {
+    void aStallPastTheRetryBudgetMakesRetryableDeadLettersAndTheirReplayOneRowEach(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
         String bucket = "faults-budget";
         String subscription = subscription(bucket);
         List<Path> images = SharedData.devImages().subList(20, 27);
@@ -150,6 +163,31 @@ class GcsFaultMatrixITCase {
                     assertThat(d.get("generation").asText())
                             .isEqualTo(Long.toString(stalled.get(d.get("name").asText()).getGeneration()));
                 });
+
+                String[] replay = {
+                    "--dead-letters", output.resolve("dead-letter").toString(),
+                    "--topic", CloudEmulators.NOTIFICATION_TOPIC,
+                    "--pubsub-endpoint", EMULATORS.pubsubEndpoint(),
+                    "--gcs-endpoint", EMULATORS.gcsEndpoint(),
+                };
+                assertThat(ReplayDeadLetters.run(replay, System.out).published()).isEqualTo(4);
+                JobProgress.await("7 rows after the replay", WAIT, () -> predictions().size() >= 7);
+                JobProgress.awaitCheckpoints(cluster, job.getJobID(), 2, WAIT);
+                Map<String, Blob> all = new LinkedHashMap<>(fine);
+                all.putAll(stalled);
+                assertThat(countsByName(predictions())).isEqualTo(onceEach(all.keySet()));
+                assertThat(predictions()).allSatisfy(r -> {
+                    assertThat(r.get("source").asText()).isEqualTo("gcs");
+                    assertThat(r.get("generation").asText())
+                            .isEqualTo(Long.toString(all.get(r.get("name").asText()).getGeneration()));
+                });
+
+                long dropped = duplicatesDropped(job);
+                assertThat(ReplayDeadLetters.run(replay, System.out).published()).isEqualTo(4);
+                JobProgress.await("the second replay reaching dedupe", WAIT, () -> duplicatesDropped(job) >= dropped + 4);
+                JobProgress.awaitCheckpoints(cluster, job.getJobID(), 2, WAIT);
+                assertThat(countsByName(predictions())).isEqualTo(onceEach(all.keySet()));
+                assertThat(deadLetters()).hasSize(4);
             } finally {
                 job.cancel().get();
             }
@@ -212,6 +250,19 @@ class GcsFaultMatrixITCase {
         ImageClassifierJob.configure(env, config);
         ClassifierPipeline.build(env, config);
         return env.executeAsync("gcs-fault-matrix-it");
+    }
+
+    /** Sum of the dedupe operators' {@code duplicatesDropped} counters of {@code job}. */
+    private static long duplicatesDropped(JobClient job) {
+        long[] sum = {0};
+        METRICS.getMetricsByGroup().forEach((group, metrics) -> {
+            Metric counter = metrics.get(DedupeFunction.METRIC_DUPLICATES_DROPPED);
+            if (counter instanceof Counter c
+                    && job.getJobID().toString().equals(group.getAllVariables().get("<job_id>"))) {
+                sum[0] += c.getCount();
+            }
+        });
+        return sum[0];
     }
 
     private static List<String> failures(MiniCluster cluster, JobClient job) {
