@@ -109,4 +109,18 @@ class JobConfigParserTest {
                 "--top-k", "--confidence-threshold", "--parallelism", "--checkpoint-interval", "--subscription",
                 "--project-id", "--output-bq-table", "--bq-delivery", "--max-image-bytes", "--max-image-pixels");
     }
+
+    @Test
+    void fetchRetriesAreBoundedByATimeBudgetThatCoversAtLeastOneAttempt() {
+        JobConfig defaults = parse(Map.of());
+        assertThat(defaults.gcs().retryBudget()).isEqualTo(java.time.Duration.ofMinutes(15));
+        assertThat(defaults.gcs().maxBackoff()).isEqualTo(java.time.Duration.ofSeconds(30));
+
+        assertThatThrownBy(() -> parse(Map.of(), "--fetch-timeout", "60s", "--fetch-retry-budget", "30s"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--fetch-retry-budget");
+        assertThatThrownBy(() -> parse(Map.of(), "--fetch-initial-backoff", "5s", "--fetch-max-backoff", "1s"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--fetch-max-backoff");
+        assertThatThrownBy(() -> parse(Map.of(), "--fetch-retries", "5"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--fetch-retry-budget");
+    }
 }
