@@ -49,7 +49,7 @@ if ! command -v shellcheck >/dev/null; then
 elif shellcheck -x -P SCRIPTDIR "$here"/*.sh "$here"/lib/*.sh; then pass; else fail "shellcheck"; fi
 
 echo "== --help"
-for s in gcp-setup gke-setup deploy teardown submit-rest; do
+for s in gcp-setup gke-setup deploy teardown submit-rest replay-dead-letters; do
   out=$("$here/$s.sh" --help) || fail "$s.sh --help exited non-zero"
   expect_match "$out" "^Usage: scripts/$s.sh"
   expect_match "$out" "--dry-run"

@@ -6,7 +6,6 @@ import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.dedupe.DedupeFunction;
 import io.imageclassifier.fetch.FetchFunction;
 import io.imageclassifier.fetch.FetchResult;
-import io.imageclassifier.fetch.StorageClientFactory;
 import io.imageclassifier.model.canary.CanaryRollout;
 import io.imageclassifier.record.DeadLetter;
 import io.imageclassifier.record.ObjectRef;
@@ -89,13 +88,15 @@ public final class ClassifierPipeline {
                 .keyBy(ObjectRef::key, Types.STRING)
                 .process(new DedupeFunction(config.runtime().dedupeTtl()))
                 .name("dedupe").uid("dedupe");
-        DataStream<FetchResult> fetched = AsyncDataStream.unorderedWait(
+        // With retries: an object waiting for its next attempt stays in the operator's queue, which
+        // is checkpointed (the queue's state is the same as without retries: the inputs in flight).
+        DataStream<FetchResult> fetched = AsyncDataStream.unorderedWaitWithRetry(
                         fresh,
-                        new FetchFunction(inputDir(config), StorageClientFactory.of(config.gcs()), config.gcs(),
-                                config.model().maxImageBytes()),
+                        new FetchFunction(inputDir(config), config.gcs(), config.model().maxImageBytes()),
                         FetchFunction.operatorTimeout(config.gcs()).toMillis(),
                         TimeUnit.MILLISECONDS,
-                        config.gcs().fetchCapacity())
+                        config.gcs().fetchCapacity(),
+                        FetchFunction.retryStrategy(config.gcs()))
                 .name("fetch")
                 // The uid of the cloud path's async GCS fetch before local and cloud shared one
                 // fetch: a savepoint holds that operator's in-flight references under it, and a new

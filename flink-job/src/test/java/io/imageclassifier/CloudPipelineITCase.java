@@ -10,6 +10,8 @@ import com.google.cloud.storage.Storage;
 import io.imageclassifier.classify.ImageClassifier;
 import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.config.JobConfigParser;
+import io.imageclassifier.testing.FaultProxy;
+import io.imageclassifier.testing.JobProgress;
 import io.imageclassifier.testing.JsonRows;
 import io.imageclassifier.testing.SharedData;
 import io.imageclassifier.testing.emulator.CloudEmulators;
@@ -77,16 +79,17 @@ class CloudPipelineITCase {
     }
 
     @Test
-    void fiftyUploadsBecomeFiftyRowsWithTheirObjectMetadataAndLabels() throws Exception {
+    void fiftyUploadsBecomeFiftyRowsWithTheirObjectMetadataAndLabelsFromOneRequestEach(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
         String bucket = "cloud-basic";
         String subscription = subscription(bucket);
-        try (Storage storage = EMULATORS.storage()) {
+        try (Storage storage = EMULATORS.storage(); FaultProxy gcs = FaultProxy.to(EMULATORS.gcsEndpoint())) {
             storage.create(BucketInfo.of(bucket));
-            JobClient job = start(subscription);
+            JobClient job = start(subscription, gcs.endpoint());
             try {
                 Map<String, Blob> blobs = upload(storage, bucket, SharedData.devImages().subList(0, 50));
                 waitFor("50 prediction rows", () -> predictions().size() >= 50);
-                settle();
+                settle(cluster, job);
                 Map<String, JsonNode> rows = byName(predictions());
                 assertThat(predictions()).hasSize(50);
                 assertThat(rows.keySet()).isEqualTo(blobs.keySet());
@@ -104,6 +107,11 @@ class CloudPipelineITCase {
                     assertThat(row.get("source").asText()).isEqualTo("gcs");
                 }
                 assertThat(deadLetters()).isEmpty();
+                // One GET per object, of exactly the notified generation: no metadata request first.
+                assertThat(gcs.requests()).containsExactlyInAnyOrderElementsOf(blobs.values().stream()
+                        .map(b -> "GET /download/storage/v1/b/" + bucket + "/o/uploads%2F" + fileName(b.getName())
+                                + "?alt=media&generation=" + b.getGeneration())
+                        .toList());
             } finally {
                 job.cancel().get();
             }
@@ -117,18 +125,32 @@ class CloudPipelineITCase {
         String bucket = "cloud-faults";
         String subscription = subscription(bucket);
         List<Path> images = SharedData.devImages().subList(50, 100);
-        try (Storage storage = EMULATORS.storage()) {
+        try (Storage storage = EMULATORS.storage(); FaultProxy gcs = FaultProxy.to(EMULATORS.gcsEndpoint())) {
             storage.create(BucketInfo.of(bucket));
-            JobClient job = start(subscription);
+            JobClient job = start(subscription, gcs.endpoint());
             try {
-                Map<String, Blob> blobs = new HashMap<>(upload(storage, bucket, images.subList(0, 20)));
+                Map<String, Blob> blobs = new HashMap<>(upload(storage, bucket, images.subList(0, 10)));
+                waitFor("the first 10 rows", () -> predictions().size() >= 10);
+
+                // Work in flight when the TaskManagers die, by construction: Cloud Storage stalls, so
+                // the next uploads (and the deleted object) wait in the fetch operator's retry queue; a
+                // checkpoint completes with them in it, and no row or dead letter of theirs exists
+                // (the malformed message and the non-image are rejected before any fetch).
+                gcs.stallResponses(100);
+                Map<String, Blob> inFlight = upload(storage, bucket, images.subList(10, 20));
+                blobs.putAll(inFlight);
                 Blob gone = EMULATORS.createBadInputs(storage, bucket, images.get(0));
-                waitFor("some committed rows", () -> predictions().size() >= 5);
+                waitFor("the dead letters decided before any fetch", () -> deadLetters().size() >= 2);
+                JobProgress.awaitCheckpoints(cluster, job.getJobID(), 2, Duration.ofMinutes(1));
+                assertThat(predictions()).hasSize(10);
+                assertThat(names(predictions())).doesNotContainAnyElementsOf(inFlight.keySet());
+                assertThat(names(deadLetters())).containsExactlyInAnyOrder("broken.jpg", "notes.txt");
 
                 // Both TaskManagers die mid-stream; the job restarts from its last checkpoint on a new one.
                 cluster.startTaskManager();
                 cluster.terminateTaskManager(0).get();
                 cluster.terminateTaskManager(1).get();
+                gcs.heal();
 
                 Map<String, Blob> second = upload(storage, bucket, images.subList(20, 50));
                 blobs.putAll(second);
@@ -137,7 +159,7 @@ class CloudPipelineITCase {
                 }
                 waitFor("50 prediction rows and 3 dead letters",
                         () -> predictions().size() >= 50 && deadLetters().size() >= 3);
-                settle();
+                settle(cluster, job);
 
                 Map<String, Long> perImage = predictions().stream()
                         .collect(Collectors.groupingBy(r -> r.get("name").asText(), Collectors.counting()));
@@ -163,16 +185,17 @@ class CloudPipelineITCase {
 
     // ---- helpers
 
-    private JobClient start(String subscription) throws Exception {
+    private JobClient start(String subscription, String gcsEndpoint) throws Exception {
         JobConfig config = JobConfigParser.parse(new String[] {
             "--subscription", subscription,
             "--pubsub-endpoint", EMULATORS.pubsubEndpoint(),
-            "--gcs-endpoint", EMULATORS.gcsEndpoint(),
+            "--gcs-endpoint", gcsEndpoint,
             "--output-dir", output.toString(),
             "--no-console",
             "--checkpoint-interval", "500ms",
             "--parallelism", "2",
-            "--fetch-timeout", "20s",
+            "--fetch-timeout", "5s",
+            "--fetch-max-backoff", "1s",
             "--max-ack-extension", "10min",
         }, Map.of("SHARED_DIR", SharedData.dir().toString())).config();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -189,9 +212,16 @@ class CloudPipelineITCase {
         return JsonRows.read(output.resolve("dead-letter"));
     }
 
-    /** A few more checkpoints: a late duplicate would be committed by then. */
-    private static void settle() throws InterruptedException {
-        Thread.sleep(2000);
+    /**
+     * Two more completed checkpoints: whatever the job emitted before (a late duplicate, a late
+     * dead letter) is committed by then.
+     */
+    private static void settle(MiniCluster cluster, JobClient job) throws Exception {
+        JobProgress.awaitCheckpoints(cluster, job.getJobID(), 2, Duration.ofMinutes(1));
+    }
+
+    private static List<String> names(List<JsonNode> rows) {
+        return rows.stream().map(r -> r.get("name").asText()).toList();
     }
 
     private static Map<String, JsonNode> byName(List<JsonNode> rows) {

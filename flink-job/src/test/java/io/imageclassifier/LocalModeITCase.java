@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.config.JobConfigParser;
+import io.imageclassifier.testing.JobProgress;
 import io.imageclassifier.testing.JsonRows;
 import io.imageclassifier.testing.SharedData;
 import io.imageclassifier.testing.TestImages;
@@ -127,13 +128,15 @@ class LocalModeITCase {
     }
 
     @Test
-    void filesAddedWhileTheJobRunsAreClassified() throws Exception {
+    void filesAddedWhileTheJobRunsAreClassified(@InjectMiniCluster MiniCluster cluster) throws Exception {
         copyDevImages(0, 3);
         JobClient job = env(config()).executeAsync("continuous");
         try {
             waitFor("first 3 rows", Duration.ofSeconds(90), () -> predictions().size() == 3);
             copyDevImages(3, 8);
             waitFor("8 rows", Duration.ofSeconds(90), () -> predictions().size() >= 8);
+            // Two more completed checkpoints: a duplicate would be committed by then.
+            JobProgress.awaitCheckpoints(cluster, job.getJobID(), 2, Duration.ofMinutes(1));
         } finally {
             job.cancel().get();
         }
@@ -149,11 +152,15 @@ class LocalModeITCase {
             waitFor("first 10 rows", Duration.ofSeconds(90), () -> predictions().size() >= 10);
             copyDevImages(10, 16);
             // Kill the only TaskManager while the new files are in flight, then give the job a new one.
+            int committedAtKill = predictions().size();
             cluster.terminateTaskManager(0).get();
             cluster.startTaskManager();
+            assertThat(committedAtKill).as("rows committed when the TaskManager died: work was in flight")
+                    .isLessThan(16);
             copyDevImages(16, 24);
             waitFor("24 rows", Duration.ofSeconds(120), () -> predictions().size() >= 24);
-            Thread.sleep(1500); // a few more checkpoints: any duplicate would surface now
+            // Two more completed checkpoints: any duplicate would be committed by then.
+            JobProgress.awaitCheckpoints(cluster, job.getJobID(), 2, Duration.ofMinutes(1));
         } finally {
             job.cancel().get();
         }

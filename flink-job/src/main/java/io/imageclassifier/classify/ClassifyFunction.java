@@ -186,6 +186,6 @@ public final class ClassifyFunction extends KeyedProcessFunction<String, FetchRe
                 r.topK(),
                 r.modelVersion(),
                 ref.version(),
-                ref.source());
+                ref.origin());
     }
 }

@@ -93,13 +93,16 @@ public final class JobConfigParser {
                     firstNonBlank(o.monitoringEndpoint, null),
                     Units.duration("--backlog-poll-interval", o.backlogPollInterval, "0ms"));
         }
+        ConfigException.require(o.fetchRetries == null, "--fetch-retries",
+                "is gone: transient failures are retried until --fetch-retry-budget (a duration) is spent");
         GcsConfig gcs = new GcsConfig(
                 firstNonBlank(o.gcsEndpoint, storageEmulatorUrl(env.get("STORAGE_EMULATOR_HOST"))),
                 o.projectId,
                 o.fetchCapacity,
                 Units.duration("--fetch-timeout", o.fetchTimeout, MIN_FETCH_TIMEOUT),
-                o.fetchRetries,
-                Units.duration("--fetch-initial-backoff", o.fetchInitialBackoff, "0ms"));
+                Units.duration("--fetch-retry-budget", o.fetchRetryBudget, "0ms"),
+                Units.duration("--fetch-initial-backoff", o.fetchInitialBackoff, "0ms"),
+                Units.duration("--fetch-max-backoff", o.fetchMaxBackoff, "0ms"));
 
         String defaultModel = Path.of(sharedDir, DEFAULT_MODEL).toString();
         String model = o.model != null ? o.model : defaultModel;

@@ -104,16 +104,27 @@ final class JobOptions {
     int fetchCapacity;
 
     @Option(names = "--fetch-timeout", paramLabel = "DURATION", defaultValue = "60s",
-            description = "Timeout of one object fetch, retries included; at least 1s (default: ${DEFAULT-VALUE}).")
+            description = "Deadline of one fetch attempt: connect, request and the whole download; at least 1s "
+                    + "(default: ${DEFAULT-VALUE}).")
     String fetchTimeout;
 
-    @Option(names = "--fetch-retries", paramLabel = "N", defaultValue = "5",
-            description = "Retries of a fetch on 429/5xx/timeouts, with exponential backoff (default: ${DEFAULT-VALUE}).")
-    int fetchRetries;
+    @Option(names = "--fetch-retry-budget", paramLabel = "DURATION", defaultValue = "15min",
+            description = "How long an object's transient fetch failures (refused connections, 429/5xx, stalls) "
+                    + "are retried, with exponential backoff, before it goes to dead-letter marked retryable (see "
+                    + "scripts/replay-dead-letters.sh). Retries in flight are checkpointed (default: ${DEFAULT-VALUE}).")
+    String fetchRetryBudget;
 
     @Option(names = "--fetch-initial-backoff", paramLabel = "DURATION", defaultValue = "200ms",
             description = "First retry delay, doubled each retry (default: ${DEFAULT-VALUE}).")
     String fetchInitialBackoff;
+
+    @Option(names = "--fetch-max-backoff", paramLabel = "DURATION", defaultValue = "30s",
+            description = "Longest retry delay (default: ${DEFAULT-VALUE}).")
+    String fetchMaxBackoff;
+
+    /** Replaced by --fetch-retry-budget; kept to say so instead of "unknown option". */
+    @Option(names = "--fetch-retries", hidden = true)
+    Integer fetchRetries;
 
     // ---- model
     @Option(names = {"--model", "--model-gcs-path"}, paramLabel = "PATH",

@@ -8,11 +8,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CompletionException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -24,10 +20,18 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * The one fetch stage of every source: reads the object version an {@link ObjectRef} names from
  * where its {@link ObjectRef#source() source} says it lives. Local files are read at once on the
  * task thread (a local read costs less than a hand-over to another thread); Cloud Storage objects
- * on a pool of {@code fetchCapacity} threads per subtask (the same as the async operator's
- * capacity, so no request waits for a thread), whose client is created on first use, so local
- * mode never builds one. Failures become {@link FetchResult}s with a dead letter, never exceptions:
- * one unreadable object must not fail the job.
+ * with one asynchronous request per attempt ({@link GcsObjectStore}: no thread waits on a
+ * download, and in-flight requests are bounded by the operator's capacity). The Cloud Storage
+ * store is created on first use, so local mode never builds one.
+ *
+ * <p>Durable retries: a transient failure (refused connection, 429/5xx, a stalled download past
+ * {@code --fetch-timeout}) completes the attempt with a {@link FetchResult#retryPending()} result,
+ * and the async operator ({@link #retryStrategy}) tries again after a backoff. The waiting object
+ * stays in the operator's queue, which is checkpointed: an outage of minutes delays rows, and a
+ * restart during it loses none. Only when the object's {@code --fetch-retry-budget} is spent does it
+ * become a dead letter, marked {@code retryable}. Final failures (404, too large) are dead letters
+ * at once. A 401/403 fails the job, naming the principal and the role it needs: a missing grant is
+ * not a property of one image, and dead-lettering would drain the whole subscription.
  *
  * <p>Metrics, in group {@value #GROUP}: {@value #FETCHED}, {@value #BYTES}, {@value #RETRIES}, and one
  * counter per failure reason code ({@code not_found}, {@code forbidden}, {@code too_large},
@@ -45,14 +49,12 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
             DeadLetterReason.FETCH_ERROR);
 
     private final String localRoot;
-    private final StorageClientFactory clients;
     private final GcsConfig config;
     private final long maxBytes;
 
-    private transient LocalFileStore local;
+    private transient ObjectStore local;
     private transient ObjectStore gcs;
     private transient ObjectFetcher gcsFetcher;
-    private transient ExecutorService pool;
     private transient Counter fetched;
     private transient Counter bytes;
     private transient Counter retries;
@@ -60,18 +62,25 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
 
     /**
      * @param localRoot directory that names of {@code local} references are relative to
-     * @param clients   Cloud Storage client for {@code gcs} references
+     * @param config    how {@code gcs} references are read
      */
-    public FetchFunction(String localRoot, StorageClientFactory clients, GcsConfig config, long maxBytes) {
+    public FetchFunction(String localRoot, GcsConfig config, long maxBytes) {
         this.localRoot = localRoot;
-        this.clients = clients;
         this.config = config;
         this.maxBytes = maxBytes;
     }
 
-    /** The async operator's own timeout: the fetch's deadline plus a margin, so the fetch's wins. */
+    /**
+     * The async operator's own timeout, a safety net: the retry budget ends each object's attempts
+     * before it (the last attempt starts at most one backoff after the budget and then ends at once).
+     */
     public static Duration operatorTimeout(GcsConfig config) {
-        return config.fetchTimeout().plusSeconds(10);
+        return config.retryBudget().plus(config.maxBackoff()).plus(config.fetchTimeout()).plusSeconds(30);
+    }
+
+    /** How the async operator retries: {@link FetchResult#retryPending()} results, with backoff. */
+    public static FetchRetryStrategy retryStrategy(GcsConfig config) {
+        return new FetchRetryStrategy(config.initialBackoff(), config.maxBackoff());
     }
 
     @Override
@@ -89,31 +98,42 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
 
     @Override
     public void asyncInvoke(ObjectRef ref, ResultFuture<FetchResult> resultFuture) {
-        if (ObjectRef.SOURCE_LOCAL.equals(ref.source())) {
-            complete(local.read(ref), resultFuture);
+        if (ObjectRef.SOURCE_LOCAL.equals(ref.origin())) {
+            // Completed at once: local failures are final, nothing to retry.
+            local.read(ref, config.fetchTimeout()).whenComplete((bytes, error) -> complete(bytes != null
+                    ? FetchResult.success(ref, bytes) : FetchResult.failure(ref, deadLetter(ref, error)), resultFuture));
             return;
         }
-        ObjectFetcher fetcher = gcsFetcher();
-        CompletableFuture.supplyAsync(() -> fetcher.fetch(ref), pool).whenComplete((result, error) ->
-                complete(error == null ? result : FetchResult.failure(ref, DeadLetter.of(ref,
-                        DeadLetterReason.FETCH_ERROR, String.valueOf(error), ObjectFetcher.STAGE)), resultFuture));
+        gcsFetcher().attempt(ref).whenComplete((result, error) -> {
+            if (error != null) {
+                // A permission error (or a bug): fails the job with this message, never a dead letter.
+                resultFuture.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error);
+            } else if (result != null) {
+                complete(result, resultFuture);
+            }
+        });
     }
 
     @Override
     public void timeout(ObjectRef ref, ResultFuture<FetchResult> resultFuture) {
-        complete(FetchResult.failure(ref, DeadLetter.of(ref, DeadLetterReason.FETCH_TIMEOUT,
-                "no result within " + operatorTimeout(config), ObjectFetcher.STAGE)), resultFuture);
+        complete(ObjectRef.SOURCE_LOCAL.equals(ref.origin()) || gcsFetcher == null
+                ? FetchResult.failure(ref, DeadLetter.of(ref, DeadLetterReason.FETCH_TIMEOUT,
+                        "no result within " + operatorTimeout(config), ObjectFetcher.STAGE, true))
+                : gcsFetcher.giveUp(ref), resultFuture);
+    }
+
+    private static DeadLetter deadLetter(ObjectRef ref, Throwable error) {
+        return error instanceof FetchException f ? DeadLetter.of(ref, f.reason(), f.getMessage(), ObjectFetcher.STAGE)
+                : DeadLetter.of(ref, DeadLetterReason.FETCH_ERROR, String.valueOf(error), ObjectFetcher.STAGE);
     }
 
     /** Created on the task thread at the first {@code gcs} reference. */
     private ObjectFetcher gcsFetcher() {
         if (gcsFetcher == null) {
-            gcs = new GcsObjectStore(clients.create());
-            gcsFetcher = new ObjectFetcher(gcs, maxBytes, config.fetchRetries(), config.initialBackoff(),
-                    config.fetchTimeout(), d -> Thread.sleep(d.toMillis()), System::nanoTime,
+            gcs = GcsObjectStore.open(config, maxBytes);
+            gcsFetcher = new ObjectFetcher(gcs, config.fetchTimeout(), config.retryBudget(), System::nanoTime,
                     (ref, attempt, cause) -> retries.inc());
-            pool = Executors.newFixedThreadPool(config.fetchCapacity(), daemonThreads(
-                    "gcs-fetch-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
         }
         return gcsFetcher;
     }
@@ -122,7 +142,7 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
         if (!r.failed()) {
             fetched.inc();
             bytes.inc(r.bytes().length);
-        } else {
+        } else if (!r.retryPending()) {
             Counter c = failures.get(reasonOf(r.failure()));
             if (c != null) {
                 c.inc();
@@ -142,20 +162,8 @@ public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResul
 
     @Override
     public void close() throws Exception {
-        if (pool != null) {
-            pool.shutdownNow();
-        }
         if (gcs != null) {
             gcs.close();
         }
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

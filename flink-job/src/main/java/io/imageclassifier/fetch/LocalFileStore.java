@@ -1,21 +1,22 @@
 package io.imageclassifier.fetch;
 
-import io.imageclassifier.record.DeadLetter;
 import io.imageclassifier.record.DeadLetterReason;
 import io.imageclassifier.record.ObjectRef;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads local files for {@link ObjectRef}s of source {@code local} (name = path relative to the
  * input directory). The size limit is checked from the file's metadata before reading, so an
- * oversized file is never loaded. Blocking, and meant to be: a local read is cheaper than handing
- * it to another thread.
+ * oversized file is never loaded. Reads on the caller's thread and returns a completed future: a
+ * local read costs less than a hand-over to another thread.
  */
-final class LocalFileStore {
-    static final String STAGE = "fetch";
+final class LocalFileStore implements ObjectStore {
 
     private final Path root;
     private final long maxBytes;
@@ -25,23 +26,30 @@ final class LocalFileStore {
         this.maxBytes = maxBytes;
     }
 
-    FetchResult read(ObjectRef ref) {
+    @Override
+    public CompletableFuture<byte[]> read(ObjectRef ref, Duration timeout) {
         Path file = root.resolve(ref.name());
         try {
             long size = Files.size(file);
             if (size > maxBytes) {
-                return fail(ref, DeadLetterReason.TOO_LARGE,
+                return failed(DeadLetterReason.TOO_LARGE, false,
                         "file is " + size + " bytes, limit is " + maxBytes + " (--max-image-bytes)");
             }
-            return FetchResult.success(ref, Files.readAllBytes(file));
+            return CompletableFuture.completedFuture(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
-            return fail(ref, DeadLetterReason.NOT_FOUND, "file disappeared before it was read: " + file);
+            return failed(DeadLetterReason.NOT_FOUND, false, "file disappeared before it was read: " + file);
+        } catch (AccessDeniedException e) {
+            // One unreadable file, not a missing grant for the whole input: a dead letter, not a job failure.
+            return failed(DeadLetterReason.FORBIDDEN, false, "no permission to read " + file);
         } catch (IOException e) {
-            return fail(ref, DeadLetterReason.FETCH_ERROR, "cannot read " + file + ": " + e);
+            return failed(DeadLetterReason.FETCH_ERROR, true, "cannot read " + file + ": " + e);
         }
     }
 
-    private static FetchResult fail(ObjectRef ref, DeadLetterReason reason, String message) {
-        return FetchResult.failure(ref, DeadLetter.of(ref, reason, message, STAGE));
+    private static CompletableFuture<byte[]> failed(DeadLetterReason reason, boolean retryable, String message) {
+        return CompletableFuture.failedFuture(new FetchException(reason, retryable, message));
     }
+
+    @Override
+    public void close() {}
 }

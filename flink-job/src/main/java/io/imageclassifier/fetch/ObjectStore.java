@@ -1,51 +1,23 @@
 package io.imageclassifier.fetch;
 
-import java.io.IOException;
+import io.imageclassifier.record.ObjectRef;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * The two Cloud Storage calls a fetch makes, behind an interface so the retry and size logic is
- * tested against a fake. Failures are {@link ObjectStoreException}s carrying the HTTP status.
+ * Where objects are read from: the local file system or Cloud Storage, chosen by the reference's
+ * {@link ObjectRef#source() source}. One call reads exactly the version the reference names.
  */
 public interface ObjectStore extends AutoCloseable {
 
-    /** Metadata of exactly this generation, or null when it does not exist. */
-    ObjectMeta stat(String bucket, String name, long generation) throws ObjectStoreException;
-
-    /** The bytes of exactly this generation. */
-    byte[] read(String bucket, String name, long generation) throws ObjectStoreException;
+    /**
+     * Reads the object version {@code ref} names, within {@code timeout}. Never throws: the future
+     * fails with a {@link FetchException} (retryable or final for this object), or with a
+     * {@link StoragePermissionException} (the job may not read the store at all). Cancelling the
+     * future abandons the read.
+     */
+    CompletableFuture<byte[]> read(ObjectRef ref, Duration timeout);
 
     @Override
-    void close() throws IOException;
-
-    /** What the fetch needs to know before downloading. */
-    record ObjectMeta(long size, String contentType) {}
-
-    /**
-     * A failed call. {@code status} is the HTTP status, or 0 for an I/O error or timeout without one.
-     */
-    final class ObjectStoreException extends Exception {
-        private static final long serialVersionUID = 1L;
-        private final int status;
-        private final boolean timeout;
-
-        public ObjectStoreException(int status, boolean timeout, String message, Throwable cause) {
-            super(message, cause);
-            this.status = status;
-            this.timeout = timeout;
-        }
-
-        public int status() {
-            return status;
-        }
-
-        /** Whether the call timed out (connect or read). */
-        public boolean timeout() {
-            return timeout;
-        }
-
-        /** 408, 429, 5xx, timeouts and I/O errors without a status are worth another try. */
-        public boolean retryable() {
-            return timeout || status == 0 || status == 408 || status == 429 || status >= 500;
-        }
-    }
+    void close();
 }

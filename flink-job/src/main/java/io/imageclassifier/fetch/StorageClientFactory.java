@@ -1,6 +1,5 @@
 package io.imageclassifier.fetch;
 
-import com.google.api.gax.retrying.RetrySettings;
 import com.google.cloud.NoCredentials;
 import com.google.cloud.http.HttpTransportOptions;
 import com.google.cloud.storage.Storage;
@@ -10,7 +9,8 @@ import java.io.Serializable;
 
 /**
  * Builds a {@link Storage} client where it is used (on the task manager), from settings that travel
- * with the job graph. Each call makes a new client: no static, shared client.
+ * with the job graph, for whole-object downloads of models and labels ({@link GcsObjects}); images
+ * are read by {@link GcsObjectStore}. Each call makes a new client: no static, shared client.
  */
 @FunctionalInterface
 public interface StorageClientFactory extends Serializable {
@@ -19,14 +19,13 @@ public interface StorageClientFactory extends Serializable {
 
     /**
      * The job's client: Application Default Credentials against the real service, or no credentials
-     * against {@link GcsConfig#endpoint()} (an emulator). The client's own retries are off: the
-     * fetch retries itself, within its timeout, with its own backoff.
+     * against {@link GcsConfig#endpoint()} (an emulator), with the client's own retries of
+     * transient errors.
      */
     static StorageClientFactory of(GcsConfig config) {
         return () -> {
             int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.fetchTimeout().toMillis());
             StorageOptions.Builder builder = StorageOptions.http()
-                    .setRetrySettings(RetrySettings.newBuilder().setMaxAttempts(1).build())
                     .setTransportOptions(HttpTransportOptions.newBuilder()
                             .setConnectTimeout(timeoutMillis)
                             .setReadTimeout(timeoutMillis)

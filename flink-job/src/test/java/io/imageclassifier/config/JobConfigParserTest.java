@@ -270,4 +270,18 @@ class JobConfigParserTest {
                 "--fallback-labels", "--[no-]unaligned-checkpoints", "--buffer-timeout", "--checkpoint-dir", "--web-ui-port",
                 "--checkpoint,", "--output-gcs-path", "--model-gcs-path");
     }
+
+    @Test
+    void fetchRetriesAreBoundedByATimeBudgetThatCoversAtLeastOneAttempt() {
+        JobConfig defaults = parse(Map.of());
+        assertThat(defaults.gcs().retryBudget()).isEqualTo(java.time.Duration.ofMinutes(15));
+        assertThat(defaults.gcs().maxBackoff()).isEqualTo(java.time.Duration.ofSeconds(30));
+
+        assertThatThrownBy(() -> parse(Map.of(), "--fetch-timeout", "60s", "--fetch-retry-budget", "30s"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--fetch-retry-budget");
+        assertThatThrownBy(() -> parse(Map.of(), "--fetch-initial-backoff", "5s", "--fetch-max-backoff", "1s"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--fetch-max-backoff");
+        assertThatThrownBy(() -> parse(Map.of(), "--fetch-retries", "5"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--fetch-retry-budget");
+    }
 }

@@ -54,7 +54,8 @@ class GcsModelFetcherITCase {
     }
 
     private ModelFetcher fetcher() {
-        GcsConfig gcs = new GcsConfig(EMULATORS.gcsEndpoint(), null, 4, Duration.ofSeconds(30), 2, Duration.ofMillis(100));
+        GcsConfig gcs = new GcsConfig(EMULATORS.gcsEndpoint(), null, 4, Duration.ofSeconds(30), Duration.ofMinutes(1),
+                Duration.ofMillis(100), Duration.ofSeconds(1));
         return ModelFetcher.byScheme(Map.of("gs", new GcsModelFetcher(gcs, cache)));
     }
 

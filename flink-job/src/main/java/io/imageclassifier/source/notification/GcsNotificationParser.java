@@ -12,12 +12,17 @@ import java.util.Map;
  * {@code eventType}, {@code bucketId}, {@code objectId}, {@code objectGeneration},
  * {@code payloadFormat}; data = the object resource as JSON (its {@code size} is a decimal string).
  * The attributes are authoritative for identity; the resource must agree with them and supplies
- * size, content type and times.
+ * size, content type and times. A {@value #REPLAY_ID} attribute marks a replay of a dead letter.
  */
 public final class GcsNotificationParser {
 
     public static final String OBJECT_FINALIZE = "OBJECT_FINALIZE";
     static final String JSON_API_V1 = "JSON_API_V1";
+    /**
+     * Not set by Cloud Storage: the attribute with which {@code scripts/replay-dead-letters.sh}
+     * marks a replayed dead letter (see {@link ObjectRef#replay}).
+     */
+    public static final String REPLAY_ID = "replayId";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -73,9 +78,15 @@ public final class GcsNotificationParser {
         } catch (NumberFormatException e) {
             return new GcsNotification.Malformed(id, bucket, name, generation, "size is not a number");
         }
-        return new GcsNotification.Finalized(new ObjectRef(ObjectRef.SOURCE_GCS, bucket, name, generation, size,
+        String replayId = a.get(REPLAY_ID);
+        if (replayId != null && !replayId.matches("[A-Za-z0-9_-]{1,64}")) {
+            return new GcsNotification.Malformed(id, bucket, name, generation,
+                    REPLAY_ID + " must be 1-64 letters, digits, '-' or '_'");
+        }
+        ObjectRef ref = new ObjectRef(ObjectRef.SOURCE_GCS, bucket, name, generation, size,
                 text(resource, "contentType"), text(resource, "timeCreated"), text(resource, "updated"),
-                id, seenAtMillis));
+                id, seenAtMillis);
+        return new GcsNotification.Finalized(replayId == null ? ref : ref.replay(replayId));
     }
 
     private static String mismatch(JsonNode resource, String field, String expected) {

@@ -108,4 +108,24 @@ class GcsNotificationParserTest {
         assertThat(ref.contentType()).isEqualTo("image/png");
         assertThat(ref.timeCreated()).isNull();
     }
+
+    @Test
+    void aReplayIdAttributeMarksTheReferenceAsAReplayWithItsOwnDedupeKey() throws Exception {
+        GcsNotification n = GcsNotificationParser.parse(
+                withAttributes(load("finalize-jpeg.json"), Map.of("replayId", "dl-0123abcd")), 42L);
+
+        ObjectRef ref = ((GcsNotification.Finalized) n).ref();
+        assertThat(ref.replayId()).isEqualTo("dl-0123abcd");
+        assertThat(ref.origin()).isEqualTo(ObjectRef.SOURCE_GCS);
+        assertThat(ref.key()).isEqualTo("photos-inbox/2026/11/27/IMG_0042.jpg#1764243262391204#replay=dl-0123abcd");
+        assertThat(ref.version()).isEqualTo("1764243262391204");
+    }
+
+    @Test
+    void aReplayIdThatIsNotAPlainTokenIsMalformed() throws Exception {
+        GcsNotification n = GcsNotificationParser.parse(
+                withAttributes(load("finalize-jpeg.json"), Map.of("replayId", "a;b")), 42L);
+
+        assertThat(n).isInstanceOf(GcsNotification.Malformed.class);
+    }
 }

@@ -96,6 +96,9 @@ public final class CloudEmulators implements BeforeAllCallback {
         return gone;
     }
 
+    /** Where the build puts the grpc-api the Pub/Sub emulator needs (module directory relative). */
+    static final String EMULATOR_GRPC_API = "target/pubsub-emulator-lib/grpc-api-1.68.1.jar";
+
     /**
      * Starts both emulators outside JUnit (for the cloud benchmark), with the same settings as the
      * tests; close the result to stop them.
@@ -148,13 +151,14 @@ public final class CloudEmulators implements BeforeAllCallback {
         }
 
         /**
-         * The emulator's fat jar (0.8.20) bundles a grpc-core that calls
-         * {@code InternalStatus.asRuntimeException(Status, Metadata, boolean)} with an older grpc-api
+         * The emulator's fat jar (0.8.20) bundles grpc-core 1.68.1, which calls
+         * {@code InternalStatus.asRuntimeException(Status, Metadata, boolean)}, with an older grpc-api
          * that lacks it: every StreamingPull cancel then throws {@code NoSuchMethodError} in
          * {@code onRstStreamRead}, the server never cleans the dead stream up and keeps leasing the
          * subscription's messages to it, so a restarted reader starves for minutes. Launching the same
-         * jar with our (matching) grpc-api first on the classpath fixes that. Falls back to the
-         * launcher script when the jar is not where the SDK puts it.
+         * jar with grpc-api 1.68.1 first on the classpath fixes that (the build copies it to
+         * {@value #EMULATOR_GRPC_API}; the project's own grpc-api, 1.76, lacks the method as well).
+         * Falls back to the launcher script when the jar is not where the SDK puts it.
          */
         private static List<String> pubsubCommand(Path launcher, int port) throws Exception {
             Path lib = launcher.toRealPath().getParent().getParent().resolve("lib");
@@ -170,7 +174,10 @@ public final class CloudEmulators implements BeforeAllCallback {
                 return java.util.stream.Stream.concat(java.util.stream.Stream.of(launcher.toString()), args.stream())
                         .toList();
             }
-            Path grpcApi = Path.of(io.grpc.Status.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path grpcApi = Path.of(EMULATOR_GRPC_API);
+            if (!Files.exists(grpcApi)) {
+                throw new IllegalStateException(grpcApi + " is missing: build with mvn (it copies it there), see pom.xml");
+            }
             Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
             return java.util.stream.Stream.concat(java.util.stream.Stream.of(javaBin.toString(), "-Xmx512m", "-cp",
                             grpcApi + java.io.File.pathSeparator + jar.get(), "com.google.cloud.pubsub.testing.v1.Main"),
