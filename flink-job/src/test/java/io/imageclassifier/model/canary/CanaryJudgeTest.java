@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The canary judge on Flink's operator harness, publishing into a local repository. */
 class CanaryJudgeTest {
 
-    private static final GcsConfig GCS = new GcsConfig(null, null, 1, Duration.ofSeconds(5), Duration.ZERO, Duration.ZERO,
-            Duration.ZERO);
+    private static final GcsConfig GCS = new GcsConfig(null, null, 1, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(1),
+            Duration.ofMillis(1));
 
     @TempDir Path repo;
 
