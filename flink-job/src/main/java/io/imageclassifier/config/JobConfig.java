@@ -14,6 +14,7 @@ import java.io.Serializable;
  * @param output   JSON file and console outputs
  * @param bigquery BigQuery output, null when not requested
  * @param runtime  Flink settings
+ * @param backfill listing of a bucket's existing objects (with PUBSUB, or alone as BACKFILL), or null
  */
 public record JobConfig(
         SourceKind source,
@@ -23,11 +24,15 @@ public record JobConfig(
         ModelSettings model,
         OutputConfig output,
         BigQueryConfig bigquery,
-        RuntimeConfig runtime) implements Serializable {
+        RuntimeConfig runtime,
+        BackfillConfig backfill) implements Serializable {
     public JobConfig {
         ConfigException.require(source != null, "--subscription/--input-dir", "must pick a source");
         ConfigException.require(source != SourceKind.PUBSUB || pubsub != null, "--subscription", "is required");
         ConfigException.require(source != SourceKind.LOCAL || local != null, "--input-dir", "is required");
+        ConfigException.require(source != SourceKind.BACKFILL || backfill != null, "--backfill", "is required");
+        ConfigException.require(source != SourceKind.LOCAL || backfill == null, "--backfill",
+                "gs://... needs cloud mode; in local mode give a directory");
         ConfigException.require(pubsub == null || runtime == null
                         || pubsub.maxAckExtension().compareTo(runtime.checkpointInterval().multipliedBy(2)) > 0,
                 "--max-ack-extension", "must be more than twice --checkpoint-interval (messages are acked on "
