@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,19 @@ public final class JsonRows {
     private JsonRows() {}
 
     public static List<JsonNode> read(Path dir) {
+        // A running job renames in-progress files to committed ones while they are read: read again.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return readOnce(dir);
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException) || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static List<JsonNode> readOnce(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
