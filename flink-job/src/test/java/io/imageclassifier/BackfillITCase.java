@@ -9,6 +9,7 @@ import com.google.cloud.storage.BucketInfo;
 import com.google.cloud.storage.Storage;
 import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.config.JobConfigParser;
+import io.imageclassifier.dedupe.DedupeFunction;
 import io.imageclassifier.source.backfill.enumerator.BackfillMetrics;
 import io.imageclassifier.testing.FaultProxy;
 import io.imageclassifier.testing.JsonRows;
@@ -25,18 +26,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -124,12 +128,11 @@ class BackfillITCase {
 
                 assertThat(expected).hasSize(400);
                 List<JsonNode> rows = predictions();
-                Map<String, Long> perVersion = rows.stream().collect(Collectors.groupingBy(
-                        r -> r.get("bucket").asText() + "/" + r.get("name").asText() + "#" + r.get("generation").asText(),
-                        Collectors.counting()));
                 assertThat(rows).hasSize(400);
-                assertThat(perVersion.keySet()).isEqualTo(expected.values().stream()
-                        .map(b -> b.getBucket() + "/" + b.getName() + "#" + b.getGeneration()).collect(Collectors.toSet()));
+                assertThat(rows.stream().map(r -> r.get("bucket").asText() + "/" + r.get("name").asText() + "#"
+                        + r.get("generation").asText())).doesNotHaveDuplicates()
+                        .containsExactlyInAnyOrderElementsOf(expected.values().stream()
+                                .map(b -> b.getBucket() + "/" + b.getName() + "#" + b.getGeneration()).toList());
                 assertThat(deadLetters()).isEmpty();
                 // Duplicates did happen: beyond the 50 existing objects with a waiting notification,
                 // live uploads were listed too (more than the 300 existing objects were listed).
@@ -184,6 +187,47 @@ class BackfillITCase {
         });
     }
 
+    @Test
+    void aSavepointOfTheJobWithoutABackfillRestoresWithOneThatSkipsWhatWasClassifiedBefore(@TempDir Path savepoints)
+            throws Exception {
+        String bucket = "backfill-added";
+        Map<String, Blob> expected = new HashMap<>();
+        try (Storage storage = EMULATORS.storage()) {
+            storage.create(BucketInfo.of(bucket));
+            for (int i = 0; i < 10; i++) {
+                putExisting(storage, bucket, i, expected); // before the subscription: only a listing finds them
+            }
+            String subscription = subscription(bucket);
+            for (int i = 10; i < 20; i++) {
+                putExisting(storage, bucket, i, expected);
+            }
+
+            JobClient live = start(subscription, null, EMULATORS.gcsEndpoint());
+            waitFor("the 10 notified objects' rows", () -> predictions().size() >= 10);
+            String savepoint = live.stopWithSavepoint(false, savepoints.toUri().toString(),
+                    SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+
+            // The upgrade adds the backfill (no allowNonRestoredState): it lists all 20 objects, and the
+            // restored dedupe state drops the 10 the job classified before.
+            JobClient upgraded = startFrom(savepoint, subscription, "gs://" + bucket + "/photos/",
+                    EMULATORS.gcsEndpoint());
+            try {
+                waitFor("the listing complete and 20 rows",
+                        () -> gauge(upgraded, BackfillMetrics.COMPLETE) == 1 && predictions().size() >= 20);
+                settle();
+                assertThat(gauge(upgraded, BackfillMetrics.LISTED)).isEqualTo(20);
+                List<JsonNode> rows = predictions();
+                assertThat(rows).hasSize(20);
+                assertThat(rows.stream().map(r -> r.get("name").asText() + "#" + r.get("generation").asText()))
+                        .containsExactlyInAnyOrderElementsOf(expected.values().stream()
+                                .map(b -> b.getName() + "#" + b.getGeneration()).toList());
+                assertThat(duplicatesDropped(upgraded)).isGreaterThanOrEqualTo(10);
+            } finally {
+                upgraded.cancel().get();
+            }
+        }
+    }
+
     // ---- helpers
 
     /** Existing object {@code i}: names sort by {@code i}, 10 apart, so live ones fit between them. */
@@ -219,8 +263,13 @@ class BackfillITCase {
 
     private JobClient start(String subscription, String backfill, String gcsEndpoint, String... more)
             throws Exception {
+        return startFrom(null, subscription, backfill, gcsEndpoint, more);
+    }
+
+    /** The job with a subscription and/or a backfill (either may be null), restored from {@code savepoint} if given. */
+    private JobClient startFrom(String savepoint, String subscription, String backfill, String gcsEndpoint,
+            String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of(
-                "--backfill", backfill,
                 "--gcs-endpoint", gcsEndpoint,
                 "--output-dir", output.toString(),
                 "--no-console",
@@ -228,6 +277,9 @@ class BackfillITCase {
                 "--parallelism", "2",
                 "--fetch-timeout", "20s",
                 "--backfill-progress-interval", "1s"));
+        if (backfill != null) {
+            args.addAll(List.of("--backfill", backfill));
+        }
         if (subscription != null) {
             args.addAll(List.of("--subscription", subscription, "--pubsub-endpoint", EMULATORS.pubsubEndpoint(),
                     "--max-ack-extension", "10min"));
@@ -238,7 +290,11 @@ class BackfillITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         ImageClassifierJob.configure(env, config);
         ClassifierPipeline.build(env, config);
-        return env.executeAsync("backfill-it");
+        StreamGraph graph = env.getStreamGraph();
+        if (savepoint != null) {
+            graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
+        }
+        return env.executeAsync(graph);
     }
 
     /**
@@ -258,6 +314,18 @@ class BackfillITCase {
             throw new AssertionError("more than one " + name + " gauge for the job: " + values);
         }
         return values.isEmpty() ? -1 : values.get(0);
+    }
+
+    /** Duplicates the dedupe operator dropped in {@code job}, all its subtasks together. */
+    private static long duplicatesDropped(JobClient job) {
+        long sum = 0;
+        for (var group : METRICS.getMetricsByGroup().entrySet()) {
+            if (job.getJobID().toString().equals(group.getKey().getAllVariables().get("<job_id>"))
+                    && group.getValue().get(DedupeFunction.METRIC_DUPLICATES_DROPPED) instanceof Counter c) {
+                sum += c.getCount();
+            }
+        }
+        return sum;
     }
 
     private List<JsonNode> predictions() {

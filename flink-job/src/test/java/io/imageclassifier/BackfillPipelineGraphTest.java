@@ -54,8 +54,21 @@ class BackfillPipelineGraphTest {
 
     @Test
     void eachBucketAndPrefixIsABackfillOfItsOwnWhileTheSameOneKeepsItsUid() {
-        assertThat(uids(withSubscription("gs://photos/2026/"))).isEqualTo(uids(withSubscription("gs://photos/2026/")));
-        assertThat(uids(withSubscription("gs://photos/2025/"))).isNotEqualTo(uids(withSubscription("gs://photos/2026/")));
+        List<String> photos2026 = uids(withSubscription("gs://photos/2026/"));
+        assertThat(uids(withSubscription("gs://photos/2026/"))).isEqualTo(photos2026);
+        assertThat(uids(withSubscription("gs://photos/2025/"))).isNotEqualTo(photos2026);
+    }
+
+    @Test
+    void addingABackfillKeepsEveryUidOfTheJobWithoutIt() {
+        StreamGraph without = graph("--subscription", "projects/p/subscriptions/s", "--pubsub-endpoint",
+                "127.0.0.1:1", "--gcs-endpoint", "http://127.0.0.1:2", "--no-console", "--parallelism", "2");
+        List<String> with = uids(withSubscription("gs://photos/2026/"));
+
+        // A savepoint of the job without a backfill restores into the job with one: only new operators.
+        assertThat(with).containsAll(uids(without));
+        assertThat(with.stream().filter(u -> !uids(without).contains(u)))
+                .allMatch(u -> u.startsWith("backfill-source-") || u.startsWith("backfill-filter-"));
     }
 
     @Test
