@@ -84,6 +84,9 @@ public final class LoadedModel {
             // Spinning intra-op threads collapse throughput when the cores are shared with other slots.
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (Int8Precision.needsExactAccumulation()) {
+                options.addConfigEntry(Int8Precision.SESSION_CONFIG_KEY, "1");
+            }
             if (config.executionProvider() == ExecutionProvider.CUDA) {
                 try {
                     options.addCUDA(0);
