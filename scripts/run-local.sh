@@ -21,6 +21,9 @@ Without --once it keeps watching DIR: drop more images in and they are classifie
   --output-dir OUT  where results go (default: out/); a local path: this embedded Flink has no
                     gs:// file system and refuses one at start
   --once            classify what is there, exit 0 when every row is written
+  --backfill gs://BUCKET[/PREFIX]|DIR
+                    classify what is already in a bucket (beside --subscription, or alone:
+                    exits when done), or in DIR (the same as --input-dir DIR --once)
   --parallelism N   parallel classifiers (default: number of cores)
   --help            this text, then every job flag
 
@@ -30,12 +33,14 @@ USAGE
 }
 
 input_dir=""
+backfill=0
 args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h|--help) usage; help=1; shift ;;
     --input-dir) input_dir="${2:?--input-dir needs a directory}"; shift 2 ;;
     --input-dir=*) input_dir="${1#*=}"; shift ;;
+    --backfill|--backfill=*) backfill=1; args+=("$1"); shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -48,6 +53,13 @@ if [[ "${help:-0}" == 1 ]]; then
   echo
   echo "Job flags:"
   exec java "${java_opts[@]}" -cp "$job_classpath" io.imageclassifier.ImageClassifierJob --help
+fi
+
+if [[ "$backfill" == 1 && -z "$input_dir" ]]; then
+  # --backfill names what to classify (a bucket, or a directory in place of --input-dir).
+  ensure_job_built
+  echo "==> Backfill: classifying what is already there (model and labels from $SHARED_DIR)"
+  exec java "${java_opts[@]}" -Xmx2g -cp "$job_classpath" io.imageclassifier.ImageClassifierJob "${args[@]}"
 fi
 
 if [[ -z "$input_dir" ]]; then

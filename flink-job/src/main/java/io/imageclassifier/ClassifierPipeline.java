@@ -1,6 +1,7 @@
 package io.imageclassifier;
 
 import io.imageclassifier.classify.ClassifyFunction;
+import io.imageclassifier.config.BackfillConfig;
 import io.imageclassifier.config.ConfigException;
 import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.dedupe.DedupeFunction;
@@ -15,10 +16,13 @@ import io.imageclassifier.sink.DeadLetterOutput;
 import io.imageclassifier.sink.bigquery.BigQueryOutput;
 import io.imageclassifier.sink.console.ConsoleLine;
 import io.imageclassifier.sink.json.JsonFileSinks;
+import io.imageclassifier.source.backfill.BackfillFilterFunction;
+import io.imageclassifier.source.backfill.BackfillSource;
 import io.imageclassifier.source.local.LocalDirectorySource;
 import io.imageclassifier.source.notification.NotificationFilterFunction;
 import io.imageclassifier.source.pubsub.PubSubSource;
 import java.io.File;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -35,7 +39,7 @@ import org.apache.flink.streaming.api.functions.sink.PrintSink;
  * nothing else; from there on there is one path for all of them:
  *
  * <pre>
- * source (local dir | Pub/Sub notifications) -> ObjectRef
+ * source (local dir | Pub/Sub notifications [+ backfill listing] | backfill listing) -> ObjectRef
  *     -> keyBy(bucket/name#version) -> dedupe -> fetch (local file | GCS, by the ref) -> classify
  *     -> predictions: JSON files, console, [BigQuery]
  *     -> dead letters (side output of every stage): counted by reason -> JSON files
@@ -57,7 +61,13 @@ public final class ClassifierPipeline {
     public record Ingest(DataStream<FetchResult> fetched, List<DataStream<DeadLetter>> deadLetters) {}
 
     /** What a source contributes: references, and dead letters of its own (possibly none). */
-    private record Refs(DataStream<ObjectRef> refs, List<DataStream<DeadLetter>> deadLetters) {}
+    private record Refs(DataStream<ObjectRef> refs, List<DataStream<DeadLetter>> deadLetters) {
+        Refs union(Refs other) {
+            List<DataStream<DeadLetter>> both = new ArrayList<>(deadLetters);
+            both.addAll(other.deadLetters);
+            return new Refs(refs.union(other.refs), both);
+        }
+    }
 
     /** Adds the whole job graph, sinks included, to {@code env}. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
@@ -82,7 +92,9 @@ public final class ClassifierPipeline {
     public static Ingest ingest(StreamExecutionEnvironment env, JobConfig config) {
         Refs refs = switch (config.source()) {
             case LOCAL -> localRefs(env, config);
-            case PUBSUB -> pubSubRefs(env, config);
+            case PUBSUB -> config.backfill() == null ? pubSubRefs(env, config)
+                    : pubSubRefs(env, config).union(backfillRefs(env, config));
+            case BACKFILL -> backfillRefs(env, config);
         };
         DataStream<ObjectRef> fresh = refs.refs()
                 .keyBy(ObjectRef::key, Types.STRING)
@@ -130,6 +142,20 @@ public final class ClassifierPipeline {
                 .uid("notification-filter")
                 .name("parse notifications");
         return new Refs(refs, List.of(refs.getSideOutput(NotificationFilterFunction.DEAD_LETTERS)));
+    }
+
+    /** The bucket's existing objects (bounded), judged by the notifications' filter. */
+    private static Refs backfillRefs(StreamExecutionEnvironment env, JobConfig config) {
+        BackfillConfig backfill = config.backfill();
+        String uid = BackfillSource.uid(backfill);
+        SingleOutputStreamOperator<ObjectRef> refs = env
+                .fromSource(BackfillSource.of(backfill, config.gcs()), WatermarkStrategy.noWatermarks(),
+                        "backfill: " + backfill.location())
+                .uid(uid)
+                .process(new BackfillFilterFunction(BackfillSource.filter(backfill)))
+                .uid(uid.replace("-source-", "-filter-"))
+                .name("filter backfill");
+        return new Refs(refs, List.of(refs.getSideOutput(DeadLetterOutput.TAG)));
     }
 
     private static String inputDir(JobConfig config) {

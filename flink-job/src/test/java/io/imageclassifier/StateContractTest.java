@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.imageclassifier.record.ObjectRef;
 import io.imageclassifier.sink.bigquery.committer.BigQueryCommittable;
 import io.imageclassifier.sink.bigquery.committer.BigQueryCommittableSerializer;
+import io.imageclassifier.source.backfill.enumerator.BackfillEnumeratorState;
+import io.imageclassifier.source.backfill.enumerator.BackfillEnumeratorStateSerializer;
+import io.imageclassifier.source.backfill.enumerator.ListingCounts;
+import io.imageclassifier.source.backfill.split.BackfillSplit;
+import io.imageclassifier.source.backfill.split.BackfillSplitSerializer;
 import io.imageclassifier.source.pubsub.enumerator.PubSubEnumeratorState;
 import io.imageclassifier.source.pubsub.enumerator.PubSubEnumeratorStateSerializer;
 import io.imageclassifier.source.local.enumerator.LocalEnumeratorState;
@@ -63,6 +68,25 @@ class StateContractTest {
     static final LocalFileSplit LOCAL_SPLIT = new LocalFileSplit("files-7", java.util.List.of(CAT, DOG), 1);
     static final LocalEnumeratorState LOCAL_ENUMERATOR = new LocalEnumeratorState(
             java.util.List.of(CAT, DOG), java.util.List.of(DOG), true, 8);
+
+    /** As a listing produces them: no message id; microsecond times as the JSON API writes them. */
+    static final ObjectRef LISTED = new ObjectRef("gcs", "bucket", "2025/cat \u00e9t\u00e9.jpg", "1700000000000001",
+            123456, "image/jpeg", "2025-11-27T13:00:00.000001Z", "2025-11-27T13:00:00.000002Z", null, 1795000001000L);
+    static final ObjectRef LISTED_NO_TYPE = new ObjectRef("gcs", "bucket", "2025/dog", "1700000000000002", 0,
+            null, null, null, null, 1795000001000L);
+    static final BackfillSplit BACKFILL_SPLIT = new BackfillSplit("backfill-3", List.of(LISTED, LISTED_NO_TYPE), 1);
+    static final BackfillEnumeratorState BACKFILL_ENUMERATOR = new BackfillEnumeratorState("CgkyMDI1L2RvZw==",
+            false, List.of(LISTED, LISTED_NO_TYPE), new ListingCounts(7, 6500, 12, 3, 6483), 26);
+
+    @Test
+    void backfillSplitsOfVersion1StillRestore() throws Exception {
+        assertReads("backfill-split-v1.bin", new BackfillSplitSerializer(), 1, BACKFILL_SPLIT);
+    }
+
+    @Test
+    void backfillEnumeratorStateOfVersion1StillRestores() throws Exception {
+        assertReads("backfill-enumerator-v1.bin", new BackfillEnumeratorStateSerializer(), 1, BACKFILL_ENUMERATOR);
+    }
 
     @Test
     void localFileSplitsOfVersion1StillRestore() throws Exception {

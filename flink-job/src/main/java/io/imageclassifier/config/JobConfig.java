@@ -14,6 +14,7 @@ import java.io.Serializable;
  * @param output   JSON file and console outputs
  * @param bigquery BigQuery output, null when not requested
  * @param runtime  Flink settings
+ * @param backfill listing of a bucket's existing objects (with PUBSUB, or alone as BACKFILL), or null
  */
 public record JobConfig(
         SourceKind source,
@@ -23,7 +24,8 @@ public record JobConfig(
         ModelSettings model,
         OutputConfig output,
         BigQueryConfig bigquery,
-        RuntimeConfig runtime) implements Serializable {
+        RuntimeConfig runtime,
+        BackfillConfig backfill) implements Serializable {
     public JobConfig {
         ConfigException.require(source != null, "--subscription/--input-dir", "must pick a source");
         ConfigException.require(source != SourceKind.PUBSUB || pubsub != null, "--subscription", "is required");
@@ -32,5 +34,8 @@ public record JobConfig(
                         || !LocalPaths.isInside(output.outputDir(), local.inputDir()),
                 "--output-dir", output == null ? "" : output.outputDir() + " is inside --input-dir "
                         + local.inputDir() + ": the job would read its own output files back as images");
+        ConfigException.require(source != SourceKind.BACKFILL || backfill != null, "--backfill", "is required");
+        ConfigException.require(source != SourceKind.LOCAL || backfill == null, "--backfill",
+                "gs://... needs cloud mode; in local mode give a directory");
     }
 }

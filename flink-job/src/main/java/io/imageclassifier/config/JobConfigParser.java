@@ -3,6 +3,12 @@ package io.imageclassifier.config;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -61,7 +67,7 @@ public final class JobConfigParser {
         if (cli.isVersionHelpRequested()) {
             return new Parsed(null, "image-classifier");
         }
-        return new Parsed(toConfig(o, env), null);
+        return new Parsed(toConfig(o, env, cli.getParseResult().hasMatchedOption("--input-dir")), null);
     }
 
     /** The --help text. */
@@ -71,12 +77,27 @@ public final class JobConfigParser {
         return out.toString();
     }
 
-    private static JobConfig toConfig(JobOptions o, Map<String, String> env) {
+    private static JobConfig toConfig(JobOptions o, Map<String, String> env, boolean inputDirGiven) {
         String sharedDir = env.getOrDefault("SHARED_DIR", DEFAULT_SHARED_DIR);
 
         SourceKind source = o.subscription != null ? SourceKind.PUBSUB : SourceKind.LOCAL;
         LocalSourceConfig local = new LocalSourceConfig(o.inputDir, o.once,
                 Units.duration("--monitor-interval", o.monitorInterval, MIN_MONITOR_INTERVAL));
+        BackfillConfig backfill = null;
+        if (o.backfill != null && BackfillConfig.isGcs(o.backfill)) {
+            backfill = backfill(o);
+            if (source == SourceKind.LOCAL) {
+                ConfigException.require(!o.once && !inputDirGiven, "--backfill",
+                        "gs://... classifies a bucket; --input-dir and --once are for local mode");
+                source = SourceKind.BACKFILL;
+            }
+        } else if (o.backfill != null) {
+            // Local mode lists its directory anyway: a backfill of one is a bounded run over it.
+            ConfigException.require(source == SourceKind.LOCAL, "--backfill",
+                    "with --subscription must be gs://BUCKET[/PREFIX], was " + o.backfill);
+            ConfigException.require(!inputDirGiven, "--backfill", "DIR replaces --input-dir: give one of them");
+            local = new LocalSourceConfig(o.backfill, true, local.monitorInterval());
+        }
         PubSubConfig pubsub = null;
         if (source == SourceKind.PUBSUB) {
             ConfigException.require(!o.once, "--once", "only applies to local mode (--input-dir)");
@@ -143,7 +164,28 @@ public final class JobConfigParser {
                 o.webUiPort,
                 Units.duration("--dedupe-ttl", o.dedupeTtl, MIN_DEDUPE_TTL));
 
-        return new JobConfig(source, local, pubsub, gcs, modelSettings, output, bigquery, runtime);
+        return new JobConfig(source, local, pubsub, gcs, modelSettings, output, bigquery, runtime, backfill);
+    }
+
+    private static BackfillConfig backfill(JobOptions o) {
+        String[] bucketAndPrefix = BackfillConfig.bucketAndPrefix(o.backfill);
+        return new BackfillConfig(bucketAndPrefix[0], bucketAndPrefix[1], o.backfillPageSize, o.backfillRate,
+                instant("--backfill-created-after", o.backfillCreatedAfter),
+                Units.duration("--backfill-progress-interval", o.backfillProgressInterval, "1s"),
+                o.contentTypePrefix, o.namePrefix, o.nameSuffix);
+    }
+
+    /** An RFC 3339 instant, or a date (midnight UTC); null stays null. */
+    private static Instant instant(String flag, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return value.contains("T") ? OffsetDateTime.parse(value).toInstant()
+                    : LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new ConfigException(flag + " is not a date or time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z): " + value);
+        }
     }
 
     private static ModelRolloutSettings rollout(JobOptions o) {

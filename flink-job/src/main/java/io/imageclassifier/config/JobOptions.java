@@ -93,6 +93,34 @@ final class JobOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     String backlogPollInterval;
 
+    // ---- backfill
+    @Option(names = "--backfill", paramLabel = "gs://BUCKET[/PREFIX]|DIR",
+            description = "Also classify the objects already there: a bounded, checkpointed listing of the bucket "
+                    + "(filtered like notifications by --name-prefix, --name-suffix, --content-type-prefix). With "
+                    + "--subscription it runs alongside the live notifications (an object listed and notified is "
+                    + "classified once); without, the job exits when every listed object is classified. A local "
+                    + "directory: the same as --input-dir DIR --once.")
+    String backfill;
+
+    @Option(names = "--backfill-page-size", paramLabel = "N", defaultValue = "1000",
+            description = "Backfill: objects per list request, 1 to 1000 (default: ${DEFAULT-VALUE}).")
+    int backfillPageSize;
+
+    @Option(names = "--backfill-rate", paramLabel = "OBJECTS_PER_SECOND", defaultValue = "0",
+            description = "Backfill: at most this many listed objects per second enter the job, all readers "
+                    + "together, leaving room for live uploads (default: ${DEFAULT-VALUE}: no limit).")
+    double backfillRate;
+
+    @Option(names = "--backfill-created-after", paramLabel = "TIME",
+            description = "Backfill: only object versions created at or after TIME (2026-01-31 or "
+                    + "2026-01-31T12:00:00Z), e.g. those younger than --dedupe-ttl that a running job may have missed.")
+    String backfillCreatedAfter;
+
+    @Option(names = "--backfill-progress-interval", paramLabel = "DURATION", defaultValue = "30s",
+            description = "Backfill: how often a progress line (listed, handed out, waiting) is logged "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String backfillProgressInterval;
+
     // ---- Cloud Storage
     @Option(names = "--gcs-endpoint", paramLabel = "URL",
             description = "Cloud Storage emulator URL (no credentials). Default: $STORAGE_EMULATOR_HOST if set, "

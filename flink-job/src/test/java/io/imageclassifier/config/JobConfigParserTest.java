@@ -261,6 +261,69 @@ class JobConfigParserTest {
     }
 
     @Test
+    void backfillOfABucketWithASubscriptionRunsBesideTheNotificationsWithTheirFilters() {
+        JobConfig c = parse(Map.of(), "--subscription", "projects/p/subscriptions/s", "--backfill",
+                "gs://photos-inbox/2026/", "--name-prefix", "2026/11/", "--name-suffix", ".jpg",
+                "--backfill-page-size", "50", "--backfill-rate", "200", "--backfill-created-after", "2026-11-01");
+
+        assertThat(c.source()).isEqualTo(SourceKind.PUBSUB);
+        BackfillConfig b = c.backfill();
+        assertThat(b.bucket()).isEqualTo("photos-inbox");
+        assertThat(b.prefix()).isEqualTo("2026/");
+        assertThat(b.listPrefix()).isEqualTo("2026/11/"); // the narrower of the two
+        assertThat(b.location()).isEqualTo("gs://photos-inbox/2026/");
+        assertThat(b.nameSuffix()).isEqualTo(".jpg");
+        assertThat(b.contentTypePrefix()).isEqualTo("image/");
+        assertThat(b.pageSize()).isEqualTo(50);
+        assertThat(b.maxObjectsPerSecond()).isEqualTo(200.0);
+        assertThat(b.createdAfter()).isEqualTo(java.time.Instant.parse("2026-11-01T00:00:00Z"));
+        assertThat(b.progressInterval()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void backfillOfABucketWithoutASubscriptionIsABackfillOnlyJob() {
+        JobConfig c = parse(Map.of(), "--backfill", "gs://photos-inbox", "--backfill-created-after",
+                "2026-11-01T12:30:00+01:00");
+        assertThat(c.source()).isEqualTo(SourceKind.BACKFILL);
+        assertThat(c.pubsub()).isNull();
+        assertThat(c.backfill().listPrefix()).isEmpty();
+        assertThat(c.backfill().pageSize()).isEqualTo(BackfillConfig.MAX_PAGE_SIZE);
+        assertThat(c.backfill().maxObjectsPerSecond()).isZero();
+        assertThat(c.backfill().createdAfter()).isEqualTo(java.time.Instant.parse("2026-11-01T11:30:00Z"));
+    }
+
+    @Test
+    void backfillOfADirectoryIsABoundedLocalRunOverIt() {
+        JobConfig c = parse(Map.of(), "--backfill", "/data/archive");
+        assertThat(c.source()).isEqualTo(SourceKind.LOCAL);
+        assertThat(c.local().inputDir()).isEqualTo("/data/archive");
+        assertThat(c.local().once()).isTrue();
+        assertThat(c.backfill()).isNull();
+    }
+
+    @Test
+    void backfillConflictsAndBadValuesNameTheirFlag() {
+        assertThatThrownBy(() -> parse(Map.of(), "--subscription", "projects/p/subscriptions/s", "--backfill", "/data"))
+                .hasMessageContaining("--backfill").hasMessageContaining("gs://");
+        assertThatThrownBy(() -> parse(Map.of(), "--backfill", "gs://bucket", "--input-dir", "/data"))
+                .hasMessageContaining("--backfill");
+        assertThatThrownBy(() -> parse(Map.of(), "--backfill", "gs://bucket", "--once"))
+                .hasMessageContaining("--backfill");
+        assertThatThrownBy(() -> parse(Map.of(), "--backfill", "/data", "--input-dir", "/other"))
+                .hasMessageContaining("--input-dir");
+        assertThatThrownBy(() -> parse(Map.of(), "--backfill", "gs://bucket/2025/", "--name-prefix", "2026/"))
+                .hasMessageContaining("--name-prefix").hasMessageContaining("nothing would be listed");
+        assertThatThrownBy(() -> parse(Map.of(), "--backfill", "gs://Bad_Bucket"))
+                .hasMessageContaining("--backfill");
+        assertThatThrownBy(() -> parse(Map.of(), "--backfill", "gs://bucket", "--backfill-page-size", "1001"))
+                .hasMessageContaining("--backfill-page-size");
+        assertThatThrownBy(() -> parse(Map.of(), "--backfill", "gs://bucket", "--backfill-rate", "-1"))
+                .hasMessageContaining("--backfill-rate");
+        assertThatThrownBy(() -> parse(Map.of(), "--backfill", "gs://bucket", "--backfill-created-after", "last week"))
+                .hasMessageContaining("--backfill-created-after");
+    }
+
+    @Test
     void helpListsEveryFlag() {
         JobConfigParser.Parsed parsed = JobConfigParser.parse(new String[] {"--help"}, Map.of());
         assertThat(parsed.isHelp()).isTrue();
@@ -268,7 +331,8 @@ class JobConfigParserTest {
                 "--top-k", "--confidence-threshold", "--parallelism", "--checkpoint-interval", "--subscription",
                 "--project-id", "--output-bq-table", "--bq-delivery", "--max-image-bytes", "--max-image-pixels",
                 "--fallback-labels", "--[no-]unaligned-checkpoints", "--buffer-timeout", "--checkpoint-dir", "--web-ui-port",
-                "--checkpoint,", "--output-gcs-path", "--model-gcs-path");
+                "--checkpoint,", "--output-gcs-path", "--model-gcs-path",
+                "--backfill", "--backfill-page-size", "--backfill-rate", "--backfill-created-after");
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.imageclassifier.source.notification;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imageclassifier.record.ObjectRef;
 import io.imageclassifier.source.pubsub.PubSubMessage;
 import java.util.Map;
 
@@ -72,20 +71,17 @@ public final class GcsNotificationParser {
             return new GcsNotification.Malformed(id, bucket, name, generation,
                     "object resource disagrees with attributes:" + mismatch);
         }
-        long size;
-        try {
-            size = resource.hasNonNull("size") ? Long.parseLong(resource.get("size").asText()) : -1;
-        } catch (NumberFormatException e) {
-            return new GcsNotification.Malformed(id, bucket, name, generation, "size is not a number");
-        }
         String replayId = a.get(REPLAY_ID);
         if (replayId != null && !replayId.matches("[A-Za-z0-9_-]{1,64}")) {
             return new GcsNotification.Malformed(id, bucket, name, generation,
                     REPLAY_ID + " must be 1-64 letters, digits, '-' or '_'");
         }
-        ObjectRef ref = new ObjectRef(ObjectRef.SOURCE_GCS, bucket, name, generation, size,
-                text(resource, "contentType"), text(resource, "timeCreated"), text(resource, "updated"),
-                id, seenAtMillis);
+        ObjectRef ref;
+        try {
+            ref = ObjectResource.toRef(resource, bucket, name, generation, id, seenAtMillis);
+        } catch (NumberFormatException e) {
+            return new GcsNotification.Malformed(id, bucket, name, generation, "size is not a number");
+        }
         return new GcsNotification.Finalized(replayId == null ? ref : ref.replay(replayId));
     }
 
@@ -95,11 +91,6 @@ public final class GcsNotificationParser {
             return "";
         }
         return " " + field + "=" + value.asText() + " (attribute " + expected + ")";
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value == null || value.isNull() ? null : value.asText();
     }
 
     private static boolean blank(String s) {

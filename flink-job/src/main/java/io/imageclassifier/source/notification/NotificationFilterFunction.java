@@ -40,9 +40,7 @@ public final class NotificationFilterFunction extends ProcessFunction<PubSubMess
     public static final String MALFORMED = "malformed";
     static final String STAGE = "source";
 
-    private final String contentTypePrefix;
-    private final String namePrefix;
-    private final String nameSuffix;
+    private final ObjectFilter filter;
 
     private transient MetricGroup group;
     private transient Counter finalized;
@@ -53,9 +51,7 @@ public final class NotificationFilterFunction extends ProcessFunction<PubSubMess
     private transient Map<String, Counter> perEventType;
 
     public NotificationFilterFunction(String contentTypePrefix, String namePrefix, String nameSuffix) {
-        this.contentTypePrefix = contentTypePrefix == null ? "" : contentTypePrefix;
-        this.namePrefix = namePrefix == null ? "" : namePrefix;
-        this.nameSuffix = nameSuffix == null ? "" : nameSuffix;
+        this.filter = new ObjectFilter(contentTypePrefix, namePrefix, nameSuffix);
     }
 
     /** With the filters of the job's Pub/Sub settings. */
@@ -87,16 +83,17 @@ public final class NotificationFilterFunction extends ProcessFunction<PubSubMess
                     type -> group.counter(SKIPPED_EVENTS + "_" + type)).inc();
         } else if (n instanceof GcsNotification.Finalized f) {
             ObjectRef ref = f.ref();
-            if (!ref.name().startsWith(namePrefix) || !ref.name().endsWith(nameSuffix)) {
-                skippedByName.inc();
-            } else if (!contentTypePrefix.isEmpty()
-                    && (ref.contentType() == null || !ref.contentType().startsWith(contentTypePrefix))) {
-                wrongContentType.inc();
-                ctx.output(DEAD_LETTERS, DeadLetter.of(ref, DeadLetterReason.UNSUPPORTED_CONTENT_TYPE,
-                        "content type " + ref.contentType() + " does not start with " + contentTypePrefix, STAGE));
-            } else {
-                finalized.inc();
-                out.collect(ref);
+            switch (filter.check(ref)) {
+                case SKIP_NAME -> skippedByName.inc();
+                case UNSUPPORTED_CONTENT_TYPE -> {
+                    wrongContentType.inc();
+                    ctx.output(DEAD_LETTERS, DeadLetter.of(ref, DeadLetterReason.UNSUPPORTED_CONTENT_TYPE,
+                            filter.contentTypeProblem(ref), STAGE));
+                }
+                case CLASSIFY -> {
+                    finalized.inc();
+                    out.collect(ref);
+                }
             }
         }
     }
