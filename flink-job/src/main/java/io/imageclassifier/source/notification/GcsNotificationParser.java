@@ -3,6 +3,7 @@ package io.imageclassifier.source.notification;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imageclassifier.record.ObjectRef;
 import io.imageclassifier.source.pubsub.PubSubMessage;
 import java.util.Map;
 

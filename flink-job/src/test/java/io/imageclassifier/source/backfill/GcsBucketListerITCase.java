@@ -136,8 +136,8 @@ class GcsBucketListerITCase {
     }
 
     private static BucketLister lister(String endpoint, String bucket, String prefix, int pageSize) {
-        GcsConfig gcs = new GcsConfig(endpoint, CloudEmulators.PROJECT, 4, Duration.ofSeconds(10), 0,
-                Duration.ofMillis(100));
+        GcsConfig gcs = new GcsConfig(endpoint, CloudEmulators.PROJECT, 4, Duration.ofSeconds(10),
+                Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMillis(100));
         return GcsBucketLister.factory(gcs, bucket, prefix, pageSize).create();
     }
 
