@@ -4,8 +4,9 @@ import io.imageclassifier.classify.ClassifyFunction;
 import io.imageclassifier.config.ConfigException;
 import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.dedupe.DedupeFunction;
+import io.imageclassifier.fetch.FetchFunction;
 import io.imageclassifier.fetch.FetchResult;
-import io.imageclassifier.fetch.LocalFileFetcher;
+import io.imageclassifier.fetch.StorageClientFactory;
 import io.imageclassifier.record.DeadLetter;
 import io.imageclassifier.record.ObjectRef;
 import io.imageclassifier.record.Prediction;
@@ -15,10 +16,14 @@ import io.imageclassifier.sink.bigquery.BigQueryOutput;
 import io.imageclassifier.sink.console.ConsoleLine;
 import io.imageclassifier.sink.json.JsonFileSinks;
 import io.imageclassifier.source.local.LocalDirectorySource;
-import io.imageclassifier.source.pubsub.PubSubIngest;
+import io.imageclassifier.source.notification.NotificationFilterFunction;
+import io.imageclassifier.source.pubsub.PubSubSource;
 import java.io.File;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -26,10 +31,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.PrintSink;
 
 /**
- * Wires the job graph; holds no logic of its own.
+ * Wires the job graph; holds no logic of its own. Every source produces {@link ObjectRef}s and
+ * nothing else; from there on there is one path for all of them:
  *
  * <pre>
- * source (local dir | Pub/Sub) -> keyBy(bucket/name#version) -> dedupe -> fetch -> classify
+ * source (local dir | Pub/Sub notifications) -> ObjectRef
+ *     -> keyBy(bucket/name#version) -> dedupe -> fetch (local file | GCS, by the ref) -> classify
  *     -> predictions: JSON files, console, [BigQuery]
  *     -> dead letters (side output of every stage): counted by reason -> JSON files
  * </pre>
@@ -40,52 +47,82 @@ import org.apache.flink.streaming.api.functions.sink.PrintSink;
 public final class ClassifierPipeline {
     private ClassifierPipeline() {}
 
+    /**
+     * The graph up to fetched bytes.
+     *
+     * @param fetched     one result per new object version: its bytes, or a dead letter (not_found, ...)
+     * @param deadLetters what the sources rejected before any fetch (malformed notifications, ...)
+     */
+    public record Ingest(DataStream<FetchResult> fetched, List<DataStream<DeadLetter>> deadLetters) {}
+
+    /** What a source contributes: references, and dead letters of its own (possibly none). */
+    private record Refs(DataStream<ObjectRef> refs, List<DataStream<DeadLetter>> deadLetters) {}
+
     /** Adds the whole job graph, sinks included, to {@code env}. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
-        DataStream<FetchResult> fetched;
-        DataStream<DeadLetter> sourceDeadLetters = null;
-        switch (config.source()) {
-            case LOCAL -> {
-                SingleOutputStreamOperator<ObjectRef> fresh = localSource(env, config)
-                        .keyBy(ObjectRef::key, Types.STRING)
-                        .process(new DedupeFunction(config.runtime().dedupeTtl()))
-                        .name("dedupe").uid("dedupe");
-                fetched = fresh
-                        .map(new LocalFileFetcher(inputDir(config), config.model().maxImageBytes()))
-                        .name("read-file").uid("read-file");
-            }
-            case PUBSUB -> {
-                // Pub/Sub source -> notification filter -> keyBy -> dedupe -> async GCS fetch.
-                PubSubIngest.Streams cloud = PubSubIngest.build(env, config);
-                fetched = cloud.fetched();
-                sourceDeadLetters = cloud.deadLetters();
-            }
-            default -> throw new ConfigException("unknown source " + config.source());
-        }
-
+        Ingest ingest = ingest(env, config);
         SingleOutputStreamOperator<Prediction> predictions = DataStreamUtils
-                .reinterpretAsKeyedStream(fetched, r -> r.ref().key(), Types.STRING)
+                .reinterpretAsKeyedStream(ingest.fetched(), r -> r.ref().key(), Types.STRING)
                 .process(new ClassifyFunction(config.model(), config.gcs()))
                 .name("classify").uid("classify");
 
         DataStream<DeadLetter> deadLetters = predictions.getSideOutput(DeadLetterOutput.TAG);
-        if (sourceDeadLetters != null) {
-            deadLetters = deadLetters.union(sourceDeadLetters);
+        for (DataStream<DeadLetter> more : ingest.deadLetters()) {
+            deadLetters = deadLetters.union(more);
         }
-
         attachSinks(config, predictions, deadLetters);
     }
 
-    private static DataStream<ObjectRef> localSource(StreamExecutionEnvironment env, JobConfig config) {
+    /** Source, keyBy, dedupe and fetch: the part of the graph every source shares up to classify. */
+    public static Ingest ingest(StreamExecutionEnvironment env, JobConfig config) {
+        Refs refs = switch (config.source()) {
+            case LOCAL -> localRefs(env, config);
+            case PUBSUB -> pubSubRefs(env, config);
+        };
+        DataStream<ObjectRef> fresh = refs.refs()
+                .keyBy(ObjectRef::key, Types.STRING)
+                .process(new DedupeFunction(config.runtime().dedupeTtl()))
+                .name("dedupe").uid("dedupe");
+        DataStream<FetchResult> fetched = AsyncDataStream.unorderedWait(
+                        fresh,
+                        new FetchFunction(inputDir(config), StorageClientFactory.of(config.gcs()), config.gcs(),
+                                config.model().maxImageBytes()),
+                        FetchFunction.operatorTimeout(config.gcs()).toMillis(),
+                        TimeUnit.MILLISECONDS,
+                        config.gcs().fetchCapacity())
+                .name("fetch")
+                // The uid of the cloud path's async GCS fetch before local and cloud shared one
+                // fetch: a savepoint holds that operator's in-flight references under it, and a new
+                // uid would drop them on restore (or refuse the restore). Local mode's fetch was a
+                // stateless map, so it has nothing to carry over.
+                .uid("gcs-fetch");
+        return new Ingest(fetched, refs.deadLetters());
+    }
+
+    private static Refs localRefs(StreamExecutionEnvironment env, JobConfig config) {
         File dir = new File(inputDir(config));
         if (!dir.isDirectory()) {
             throw new ConfigException("--input-dir " + config.local().inputDir() + " is not a directory");
         }
-        return env.fromSource(LocalDirectorySource.create(config.local()), WatermarkStrategy.noWatermarks(),
+        DataStream<ObjectRef> refs = env
+                .fromSource(LocalDirectorySource.create(config.local()), WatermarkStrategy.noWatermarks(),
                         "local-directory")
                 // Not the uid of the FileSource this replaced: its state cannot be read as this one's,
                 // so an old savepoint fails with "cannot map state" instead of being misread.
                 .uid("local-directory-files");
+        return new Refs(refs, List.of());
+    }
+
+    /** Pub/Sub messages -> notification filter: refs of new image versions; malformed messages as dead letters. */
+    private static Refs pubSubRefs(StreamExecutionEnvironment env, JobConfig config) {
+        SingleOutputStreamOperator<ObjectRef> refs = env
+                .fromSource(PubSubSource.of(config.pubsub()), WatermarkStrategy.noWatermarks(),
+                        "pubsub: " + config.pubsub().subscription())
+                .uid("pubsub-source")
+                .process(NotificationFilterFunction.of(config.pubsub()))
+                .uid("notification-filter")
+                .name("parse notifications");
+        return new Refs(refs, List.of(refs.getSideOutput(NotificationFilterFunction.DEAD_LETTERS)));
     }
 
     private static String inputDir(JobConfig config) {

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -26,6 +27,11 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.functions.async.AsyncFunction;
+import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +54,9 @@ class StateContractTest {
             "projects/p/datasets/d/tables/t", "projects/p/datasets/d/tables/t/streams/s-1", 42);
     static final ObjectRef REF = new ObjectRef("gcs", "bucket", "uploads/cat.jpg", "1700000000000001", 123456,
             "image/jpeg", "2026-11-27T13:00:00.000001Z", "2026-11-27T13:00:00.000001Z", "msg-1", 1795000000000L);
+
+    static final ObjectRef LOCAL_REF = new ObjectRef("local", "local", "2026/cat.jpg", "1795000000000-123456", 123456,
+            "image/jpeg", null, null, null, 1795000001000L);
 
     static final LocalFile CAT = new LocalFile("2026/cat.jpg", 1795000000000L, 123456, 1795000001000L);
     static final LocalFile DOG = new LocalFile("dog \u00e9t\u00e9.png", 1795000000500L, 654321, 1795000001000L);
@@ -100,6 +109,41 @@ class StateContractTest {
         serializer.serialize(REF, dataOut);
         byte[] data = golden("object-ref-v1.bin", dataOut.getCopyOfBuffer());
         assertThat(oldSnapshot.restoreSerializer().deserialize(new DataInputDeserializer(data))).isEqualTo(REF);
+    }
+
+    /**
+     * The fetch operator (uid {@code gcs-fetch}) keeps the references whose fetch had not finished
+     * in its operator state; after a restore each is fetched again. Golden: a snapshot of the async
+     * operator holding {@link #REF} and {@link #LOCAL_REF} in flight.
+     */
+    @Test
+    void referencesInFlightInTheFetchOperatorRestoreAndAreFetchedAgain() throws Exception {
+        Path file = GOLDEN.resolve("fetch-operator-in-flight-v1.snapshot");
+        if (!Files.exists(file) && Boolean.getBoolean("state.contract.write")) {
+            try (OneInputStreamOperatorTestHarness<ObjectRef, ObjectRef> h = fetchOperator((ref, result) -> {})) {
+                h.open();
+                h.processElement(REF, 0);
+                h.processElement(LOCAL_REF, 0);
+                OperatorSnapshotUtil.writeStateHandle(h.snapshot(1, 1), file.toString());
+            }
+        }
+        assertThat(file).as("golden state file (write it once with -Dstate.contract.write=true)").exists();
+
+        try (OneInputStreamOperatorTestHarness<ObjectRef, ObjectRef> h =
+                fetchOperator((ref, result) -> result.complete(List.of(ref)))) {
+            h.initializeState(OperatorSnapshotUtil.readStateHandle(file.toString()));
+            h.open();
+            h.endInput();
+            assertThat(h.extractOutputValues()).containsExactlyInAnyOrder(REF, LOCAL_REF);
+        }
+    }
+
+    /** The async wait operator as the pipeline builds it, around a function standing in for the fetch. */
+    private static OneInputStreamOperatorTestHarness<ObjectRef, ObjectRef> fetchOperator(
+            AsyncFunction<ObjectRef, ObjectRef> fetch) throws Exception {
+        return new OneInputStreamOperatorTestHarness<>(
+                new AsyncWaitOperatorFactory<>(fetch, 60_000, 16, AsyncDataStream.OutputMode.UNORDERED),
+                TypeInformation.of(ObjectRef.class).createSerializer(new SerializerConfigImpl()));
     }
 
     private static <T> void assertReads(String file, SimpleVersionedSerializer<T> serializer, int version, T expected)

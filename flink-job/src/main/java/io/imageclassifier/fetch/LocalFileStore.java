@@ -7,27 +7,26 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import org.apache.flink.api.common.functions.RichMapFunction;
 
 /**
- * Reads a local file's bytes for local mode. The size limit is checked from the file's metadata
- * before reading, so an oversized file is never loaded.
+ * Reads local files for {@link ObjectRef}s of source {@code local} (name = path relative to the
+ * input directory). The size limit is checked from the file's metadata before reading, so an
+ * oversized file is never loaded. Blocking, and meant to be: a local read is cheaper than handing
+ * it to another thread.
  */
-public final class LocalFileFetcher extends RichMapFunction<ObjectRef, FetchResult> {
-    private static final long serialVersionUID = 1L;
+final class LocalFileStore {
     static final String STAGE = "fetch";
 
-    private final String inputDir;
+    private final Path root;
     private final long maxBytes;
 
-    public LocalFileFetcher(String inputDir, long maxBytes) {
-        this.inputDir = inputDir;
+    LocalFileStore(String root, long maxBytes) {
+        this.root = Path.of(root);
         this.maxBytes = maxBytes;
     }
 
-    @Override
-    public FetchResult map(ObjectRef ref) {
-        Path file = Path.of(inputDir).resolve(ref.name());
+    FetchResult read(ObjectRef ref) {
+        Path file = root.resolve(ref.name());
         try {
             long size = Files.size(file);
             if (size > maxBytes) {

@@ -21,16 +21,19 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
- * Async I/O stage: fetches the object version an {@link ObjectRef} names from Cloud Storage. Each
- * subtask owns one client and a pool of {@code fetchCapacity} threads (the same as the async
- * operator's capacity, so no request waits for a thread). Failures become {@link FetchResult}s with a
- * dead letter, never exceptions: one unreadable object must not fail the job.
+ * The one fetch stage of every source: reads the object version an {@link ObjectRef} names from
+ * where its {@link ObjectRef#source() source} says it lives. Local files are read at once on the
+ * task thread (a local read costs less than a hand-over to another thread); Cloud Storage objects
+ * on a pool of {@code fetchCapacity} threads per subtask (the same as the async operator's
+ * capacity, so no request waits for a thread), whose client is created on first use, so local
+ * mode never builds one. Failures become {@link FetchResult}s with a dead letter, never exceptions:
+ * one unreadable object must not fail the job.
  *
  * <p>Metrics, in group {@value #GROUP}: {@value #FETCHED}, {@value #BYTES}, {@value #RETRIES}, and one
  * counter per failure reason code ({@code not_found}, {@code forbidden}, {@code too_large},
  * {@code fetch_timeout}, {@code fetch_error}).
  */
-public final class GcsFetchFunction extends RichAsyncFunction<ObjectRef, FetchResult> {
+public final class FetchFunction extends RichAsyncFunction<ObjectRef, FetchResult> {
 
     private static final long serialVersionUID = 1L;
     public static final String GROUP = "fetch";
@@ -41,18 +44,26 @@ public final class GcsFetchFunction extends RichAsyncFunction<ObjectRef, FetchRe
             DeadLetterReason.FORBIDDEN, DeadLetterReason.TOO_LARGE, DeadLetterReason.FETCH_TIMEOUT,
             DeadLetterReason.FETCH_ERROR);
 
+    private final String localRoot;
     private final StorageClientFactory clients;
     private final GcsConfig config;
     private final long maxBytes;
 
-    private transient ObjectStore store;
-    private transient ObjectFetcher fetcher;
+    private transient LocalFileStore local;
+    private transient ObjectStore gcs;
+    private transient ObjectFetcher gcsFetcher;
     private transient ExecutorService pool;
     private transient Counter fetched;
     private transient Counter bytes;
+    private transient Counter retries;
     private transient Map<DeadLetterReason, Counter> failures;
 
-    public GcsFetchFunction(StorageClientFactory clients, GcsConfig config, long maxBytes) {
+    /**
+     * @param localRoot directory that names of {@code local} references are relative to
+     * @param clients   Cloud Storage client for {@code gcs} references
+     */
+    public FetchFunction(String localRoot, StorageClientFactory clients, GcsConfig config, long maxBytes) {
+        this.localRoot = localRoot;
         this.clients = clients;
         this.config = config;
         this.maxBytes = maxBytes;
@@ -68,38 +79,46 @@ public final class GcsFetchFunction extends RichAsyncFunction<ObjectRef, FetchRe
         MetricGroup group = getRuntimeContext().getMetricGroup().addGroup(GROUP);
         fetched = group.counter(FETCHED, new ThreadSafeSimpleCounter());
         bytes = group.counter(BYTES, new ThreadSafeSimpleCounter());
-        Counter retries = group.counter(RETRIES, new ThreadSafeSimpleCounter());
+        retries = group.counter(RETRIES, new ThreadSafeSimpleCounter());
         failures = new EnumMap<>(DeadLetterReason.class);
         for (DeadLetterReason reason : REASONS) {
             failures.put(reason, group.counter(reason.code(), new ThreadSafeSimpleCounter()));
         }
-        store = new GcsObjectStore(clients.create());
-        fetcher = new ObjectFetcher(store, maxBytes, config.fetchRetries(), config.initialBackoff(),
-                config.fetchTimeout(), d -> Thread.sleep(d.toMillis()), System::nanoTime,
-                (ref, attempt, cause) -> retries.inc());
-        pool = Executors.newFixedThreadPool(config.fetchCapacity(), daemonThreads(
-                "gcs-fetch-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
+        local = new LocalFileStore(localRoot, maxBytes);
     }
 
     @Override
     public void asyncInvoke(ObjectRef ref, ResultFuture<FetchResult> resultFuture) {
-        CompletableFuture.supplyAsync(() -> fetcher.fetch(ref), pool).whenComplete((result, error) -> {
-            FetchResult r = error == null ? result : FetchResult.failure(ref,
-                    DeadLetter.of(ref, DeadLetterReason.FETCH_ERROR, String.valueOf(error), ObjectFetcher.STAGE));
-            count(r);
-            resultFuture.complete(List.of(r));
-        });
+        if (ObjectRef.SOURCE_LOCAL.equals(ref.source())) {
+            complete(local.read(ref), resultFuture);
+            return;
+        }
+        ObjectFetcher fetcher = gcsFetcher();
+        CompletableFuture.supplyAsync(() -> fetcher.fetch(ref), pool).whenComplete((result, error) ->
+                complete(error == null ? result : FetchResult.failure(ref, DeadLetter.of(ref,
+                        DeadLetterReason.FETCH_ERROR, String.valueOf(error), ObjectFetcher.STAGE)), resultFuture));
     }
 
     @Override
     public void timeout(ObjectRef ref, ResultFuture<FetchResult> resultFuture) {
-        FetchResult r = FetchResult.failure(ref, DeadLetter.of(ref, DeadLetterReason.FETCH_TIMEOUT,
-                "no result within " + operatorTimeout(config), ObjectFetcher.STAGE));
-        count(r);
-        resultFuture.complete(List.of(r));
+        complete(FetchResult.failure(ref, DeadLetter.of(ref, DeadLetterReason.FETCH_TIMEOUT,
+                "no result within " + operatorTimeout(config), ObjectFetcher.STAGE)), resultFuture);
     }
 
-    private void count(FetchResult r) {
+    /** Created on the task thread at the first {@code gcs} reference. */
+    private ObjectFetcher gcsFetcher() {
+        if (gcsFetcher == null) {
+            gcs = new GcsObjectStore(clients.create());
+            gcsFetcher = new ObjectFetcher(gcs, maxBytes, config.fetchRetries(), config.initialBackoff(),
+                    config.fetchTimeout(), d -> Thread.sleep(d.toMillis()), System::nanoTime,
+                    (ref, attempt, cause) -> retries.inc());
+            pool = Executors.newFixedThreadPool(config.fetchCapacity(), daemonThreads(
+                    "gcs-fetch-" + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
+        }
+        return gcsFetcher;
+    }
+
+    private void complete(FetchResult r, ResultFuture<FetchResult> resultFuture) {
         if (!r.failed()) {
             fetched.inc();
             bytes.inc(r.bytes().length);
@@ -109,6 +128,7 @@ public final class GcsFetchFunction extends RichAsyncFunction<ObjectRef, FetchRe
                 c.inc();
             }
         }
+        resultFuture.complete(List.of(r));
     }
 
     private static DeadLetterReason reasonOf(DeadLetter d) {
@@ -125,8 +145,8 @@ public final class GcsFetchFunction extends RichAsyncFunction<ObjectRef, FetchRe
         if (pool != null) {
             pool.shutdownNow();
         }
-        if (store != null) {
-            store.close();
+        if (gcs != null) {
+            gcs.close();
         }
     }
 

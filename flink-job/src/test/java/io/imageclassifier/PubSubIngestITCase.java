@@ -1,4 +1,4 @@
-package io.imageclassifier.source.pubsub;
+package io.imageclassifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The cloud ingest (Pub/Sub source, notification filter, dedupe, async GCS fetch) on a MiniCluster
+ * The cloud ingest ({@link ClassifierPipeline#ingest}: Pub/Sub source, notification filter, dedupe,
+ * async GCS fetch) on a MiniCluster
  * against the emulators: objects uploaded to fake-gcs-server announce themselves on Pub/Sub in the
  * real notification format, and every image comes out exactly once, every reject as a dead letter,
  * with no message left unacknowledged.
@@ -229,9 +230,11 @@ class PubSubIngestITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(500);
-        PubSubIngest.Streams streams = PubSubIngest.build(env, config);
-        DataStream<Outcome> outcomes = streams.fetched().map(Outcome::of).name("fetched outcomes")
-                .union(streams.deadLetters().map(Outcome::dead).name("dead-letter outcomes"));
+        ClassifierPipeline.Ingest ingest = ClassifierPipeline.ingest(env, config);
+        DataStream<Outcome> outcomes = ingest.fetched().map(Outcome::of).name("fetched outcomes");
+        for (DataStream<DeadLetter> deadLetters : ingest.deadLetters()) {
+            outcomes = outcomes.union(deadLetters.map(Outcome::dead).name("dead-letter outcomes"));
+        }
         CloseableIterator<Outcome> results = outcomes.collectAsync();
         JobClient client = env.executeAsync("pubsub-ingest-it");
         return new Running(client, results);
