@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -57,6 +58,7 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
     private boolean plainErrors;
     private int alreadyExistsAnswers;
     private int alreadyCommittedAnswers;
+    private BiConsumer<String, List<DynamicMessage>> committedListener = (table, rows) -> {};
 
     private static final class Stream {
         final String table;
@@ -73,7 +75,12 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
 
     /** Starts on 127.0.0.1 and a free port. */
     public FakeBigQueryWrite start() throws IOException {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(this).build().start();
+        return start(0);
+    }
+
+    /** Starts on 127.0.0.1 and {@code port} (0: a free one). */
+    public FakeBigQueryWrite start(int port) throws IOException {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).addService(this).build().start();
         return this;
     }
 
@@ -108,6 +115,11 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
     /** Answer offset errors without the StorageError detail, like the Python emulators do. */
     public synchronized void plainErrors(boolean plain) {
         plainErrors = plain;
+    }
+
+    /** Called (under the fake's lock) with the rows each commit makes visible, in commit order. */
+    public synchronized void onCommitted(BiConsumer<String, List<DynamicMessage>> listener) {
+        committedListener = listener;
     }
 
     /** Committed rows of a table ({@code projects/P/datasets/D/tables/T}). */
@@ -250,6 +262,7 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
         s.rows.addAll(rows);
         if (s.isDefault) {
             tables.computeIfAbsent(s.table, t -> new ArrayList<>()).addAll(rows);
+            committedListener.accept(s.table, rows);
         }
         if (dropResponsesAfterPersist > 0) {
             dropResponsesAfterPersist--;
@@ -297,6 +310,7 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
                 Stream s = streams.get(name);
                 s.committed = true;
                 tables.computeIfAbsent(s.table, t -> new ArrayList<>()).addAll(s.rows);
+                committedListener.accept(s.table, List.copyOf(s.rows));
             }
             answer.setCommitTime(now());
         }
