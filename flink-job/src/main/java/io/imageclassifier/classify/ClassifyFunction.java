@@ -14,13 +14,15 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * Classifies fetched images: decode, preprocess, one inference on the TaskManager's shared ONNX
- * Runtime session, softmax/top-k. Runs on the keyed partition (key {@code bucket/name#version})
- * chained after dedupe and fetch. Anything that is not a confident prediction (a failed fetch, an
+ * Runtime session, softmax/top-k. Chained after dedupe and fetch, and not keyed: it keeps no
+ * per-key state, and after a rescale the async fetch's restored in-flight references are spread
+ * over the new subtasks round-robin (operator state), not by key, so a keyed classify failed
+ * there with "Key group N is not in KeyGroupRange" (found by scripts/chaos-soak.sh, rescale 2 -> 3). Anything that is not a confident prediction (a failed fetch, an
  * undecodable or oversized image, a score under the threshold) goes to the dead-letter output.
  *
  * <p>Metrics (on the {@code classify} operator's group): {@code imagesClassified},
@@ -32,7 +34,7 @@ import org.apache.flink.util.Collector;
  * last {@value #LATENCY_WINDOW} predictions of the subtask. Across machines it includes their clock
  * skew.
  */
-public final class ClassifyFunction extends KeyedProcessFunction<String, FetchResult, Prediction> {
+public final class ClassifyFunction extends ProcessFunction<FetchResult, Prediction> {
     private static final long serialVersionUID = 1L;
     static final String STAGE = "classify";
     public static final String METRIC_SOURCE_TO_PREDICTION_MILLIS = "sourceToPredictionMillis";
