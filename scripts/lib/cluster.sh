@@ -115,6 +115,9 @@ high-availability.zookeeper.client.connection-timeout: 6s
 zookeeper.sasl.disable: true
 heartbeat.interval: 2s
 heartbeat.timeout: 12s
+# Spread a job's slots over the TaskManagers (not all on the first): a lost TaskManager costs
+# what it ran, as on separate machines.
+taskmanager.load-balance.mode: slots
 classloader.parent-first-patterns.additional: ai.onnxruntime.;org.libjpegturbo.
 YAML
 
@@ -149,6 +152,7 @@ start_bg() {
   shift
   setsid "$@" >"$CLUSTER_DIR/log/$name.log" 2>&1 </dev/null &
   echo $! >"$CLUSTER_DIR/pids/$name"
+  disown # no "Killed" notice from this shell when the chaos kills it
 }
 
 proc_pid() { cat "$CLUSTER_DIR/pids/$1" 2>/dev/null || true; }
@@ -228,9 +232,10 @@ flink_jvm_args() {
     --configDir "$CLUSTER_DIR/conf" 2>/dev/null | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p'
 }
 
-# start_flink NAME CLASS KIND: one Flink process as flink-daemon.sh starts it.
+# start_flink NAME CLASS KIND [ARGS...]: one Flink process as flink-daemon.sh starts it.
 start_flink() {
   local name=$1 class=$2 kind=$3 params jvm dyn
+  shift 3
   params=$(flink_jvm_args "$kind")
   jvm=$(sed -n 1p <<<"$params")
   dyn=$(sed -n 2p <<<"$params")
@@ -248,7 +253,7 @@ start_flink() {
   SHARED_DIR="$SHARED_DIR" start_bg "$name" java "${jvm_args[@]}" "${opts[@]}" \
     -Dlog4j.configurationFile="file:$CLUSTER_DIR/conf/log4j.properties" \
     -Dlog.file="$CLUSTER_DIR/log/$name.flink.log" -cp "$cluster_lib/*$optional_classpath" "$class" \
-    --configDir "$CLUSTER_DIR/conf" "${dyn_args[@]}"
+    --configDir "$CLUSTER_DIR/conf" "${dyn_args[@]}" "$@"
 }
 
 start_jobmanager() {
@@ -258,7 +263,8 @@ start_jobmanager() {
 
 start_taskmanager() {
   clog "TaskManager $1 (TaskManagerRunner, $SLOTS slots)"
-  start_flink "$1" org.apache.flink.runtime.taskexecutor.TaskManagerRunner TM
+  # Its resource id is its name here, so the REST API's view of where tasks run names our processes.
+  start_flink "$1" org.apache.flink.runtime.taskexecutor.TaskManagerRunner TM -D "taskmanager.resource-id=$1"
 }
 
 rest() { curl -fsS --max-time 10 "$@"; }
@@ -349,6 +355,15 @@ else:
   done
   echo "error: stop-with-savepoint of $job did not complete in 300 s" >&2
   return 1
+}
+
+# job_taskmanagers JOB_ID: the resource ids (our process names) of the TaskManagers running its tasks.
+job_taskmanagers() {
+  local job=$1 v
+  for v in $(rest "$(rest_url)/jobs/$job" 2>/dev/null | python3 -c 'import json,sys; print(" ".join(v["id"] for v in json.load(sys.stdin)["vertices"]))' 2>/dev/null); do
+    rest "$(rest_url)/jobs/$job/vertices/$v/taskmanagers" 2>/dev/null |
+      python3 -c 'import json,sys; [print(t["taskmanager-id"]) for t in json.load(sys.stdin)["taskmanagers"]]' 2>/dev/null || true
+  done | sort -u
 }
 
 # The processes in start order, for status and stop.
