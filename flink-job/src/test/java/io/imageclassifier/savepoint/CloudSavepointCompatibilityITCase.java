@@ -48,7 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code gcs-fetch}), their dedupe marks, and the Pub/Sub source's splits. Restored with the current
  * build against emulators where those object versions do not exist, each in-flight reference must
  * come out once, as a {@code not_found} dead letter naming its exact generation; a redelivered
- * notification of one must be dropped by dedupe; new uploads must get one row each.
+ * notification of one must be dropped by dedupe; new uploads must get one row each. The restore
+ * runs at parallelism 3, the savepoint was taken at 2: a rescale hands the fetch's in-flight
+ * references out round-robin (operator state), so whatever follows the fetch must not assume they
+ * arrive on the subtask that owns their key (a keyed classify failed here, in a restart loop).
  */
 class CloudSavepointCompatibilityITCase {
     static final String CLOUD_V1 = "cloud-v1";
@@ -56,6 +59,8 @@ class CloudSavepointCompatibilityITCase {
     /** The source's split names its subscription: the restored job reads this one. */
     static final String SUBSCRIPTION = "projects/" + CloudEmulators.PROJECT + "/subscriptions/savepoint-compat";
     static final int IN_FLIGHT = 4;
+    static final int WRITTEN_AT_PARALLELISM = 2;
+    static final int RESTORED_AT_PARALLELISM = 3;
 
     private static final InMemoryReporter METRICS = InMemoryReporter.create();
 
@@ -63,7 +68,7 @@ class CloudSavepointCompatibilityITCase {
     static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
             new MiniClusterResourceConfiguration.Builder()
                     .setNumberTaskManagers(1)
-                    .setNumberSlotsPerTaskManager(2)
+                    .setNumberSlotsPerTaskManager(RESTORED_AT_PARALLELISM)
                     .setConfiguration(METRICS.addToConfiguration(new Configuration()))
                     .build());
 
@@ -84,7 +89,7 @@ class CloudSavepointCompatibilityITCase {
         JobClient job;
         try (Storage storage = EMULATORS.storage()) {
             storage.create(BucketInfo.of(BUCKET));
-            job = start(config(EMULATORS.gcsEndpoint()), savepoint);
+            job = start(config(EMULATORS.gcsEndpoint(), RESTORED_AT_PARALLELISM), savepoint);
             try {
                 SavepointFiles.waitFor(job, IN_FLIGHT + " dead letters", () -> deadLetters().size() >= IN_FLIGHT);
                 for (InFlight f : inFlight) {
@@ -126,7 +131,7 @@ class CloudSavepointCompatibilityITCase {
         List<InFlight> uploaded = new ArrayList<>();
         try (Storage storage = EMULATORS.storage(); Silent gcs = new Silent()) {
             storage.create(BucketInfo.of(BUCKET));
-            JobClient job = start(config(gcs.endpoint()), null);
+            JobClient job = start(config(gcs.endpoint(), WRITTEN_AT_PARALLELISM), null);
             for (Path image : SharedData.devImages().subList(10, 10 + IN_FLIGHT)) {
                 Blob blob = storage.create(BlobInfo.newBuilder(BUCKET, "uploads/" + image.getFileName())
                         .setContentType("image/jpeg").build(), Files.readAllBytes(image));
@@ -154,7 +159,7 @@ class CloudSavepointCompatibilityITCase {
         return env.executeAsync(graph);
     }
 
-    private JobConfig config(String gcsEndpoint) {
+    private JobConfig config(String gcsEndpoint, int parallelism) {
         return JobConfigParser.parse(new String[] {
             "--subscription", SUBSCRIPTION,
             "--pubsub-endpoint", EMULATORS.pubsubEndpoint(),
@@ -162,7 +167,7 @@ class CloudSavepointCompatibilityITCase {
             "--output-dir", output.toString(),
             "--no-console",
             "--checkpoint-interval", "1s",
-            "--parallelism", "2",
+            "--parallelism", String.valueOf(parallelism),
             "--fetch-timeout", "120s",
             "--dedupe-ttl", SavepointFiles.DEDUPE_TTL,
         }, Map.of("SHARED_DIR", SharedData.dir().toString())).config();
