@@ -106,7 +106,9 @@ def main():
         print("RESULT longest_recovery_s: n/a")
     if unrecovered:
         print("RESULT events_without_restart: %d (%s)" % (len(unrecovered), "; ".join(" ".join(e[:3]) for e in unrecovered)))
-    print("RESULT taskmanager_peak_rss: first=%s last=%s" % (mb(first), mb(last)))
+    peak = max(rss, key=lambda r: int(r[1]), default=None)
+    print("RESULT taskmanager_peak_rss: first=%s last=%s max=%s, through %s chaos events"
+          % (mb(first), mb(last), mb(peak), peak[2] if peak else "n/a"))
 
     failed = []
     if j_lost or b_lost:
