@@ -3,7 +3,7 @@
 set -euo pipefail
 
 VARS=(PROJECT_ID REGION BUCKET TOPIC SUBSCRIPTION CHECKPOINT_GCS CHECKPOINT_INTERVAL OUT_GCS OUT_BQ
-  MODEL_GCS_PATH LABELS_GCS_PATH NAMESPACE GSA_EMAIL IMAGE ACK_DEADLINE STEPS)
+  MODEL_GCS_PATH LABELS_GCS_PATH NAMESPACE GSA_EMAIL IMAGE ACK_DEADLINE DEAD_LETTER_TOPIC MAX_DELIVERY_ATTEMPTS STEPS)
 KSA=image-classifier
 
 usage() {
@@ -11,7 +11,8 @@ usage() {
 Usage: scripts/gcp-setup.sh [--env-file k8s/overlays/ENV/values.env] [--dry-run] [--FLAG VALUE ...]
 
 Creates, if missing: the APIs, the image bucket and the state bucket(s), the Pub/Sub topic and
-pull subscription, the image bucket's OBJECT_FINALIZE notifications (JSON_API_V1) to the topic,
+pull subscription (with a dead-letter topic after MAX_DELIVERY_ATTEMPTS deliveries, and a
+subscription on that topic that keeps what lands there for 7 days), the image bucket's OBJECT_FINALIZE notifications (JSON_API_V1) to the topic,
 the BigQuery dataset and table, the Artifact Registry repository of IMAGE, the job's GCP service
 account with only the roles it needs, and its Workload Identity binding to the Kubernetes
 service account NAMESPACE/image-classifier. A second run changes nothing.
@@ -26,6 +27,13 @@ Values (flag, or environment variable, or --env-file; flags win):
   --checkpoint-interval CHECKPOINT_INTERVAL
                                     Flink checkpoint interval (default 30s); sizes the ack deadline
   --ack-deadline ACK_DEADLINE       seconds (default 2 x interval + 60, at most 600)
+  --dead-letter-topic DEAD_LETTER_TOPIC
+                                    where Pub/Sub moves a notification delivered
+                                    MAX_DELIVERY_ATTEMPTS times without an ack (default
+                                    TOPIC-dead-letter; kept by subscription SUBSCRIPTION-dead-letter)
+  --max-delivery-attempts MAX_DELIVERY_ATTEMPTS
+                                    5..100 (default 20): the last net for a message that
+                                    fails the job every time it is delivered
   --out-gcs OUT_GCS                 JSON output gs:// dir (default CHECKPOINT_GCS/output)
   --out-bq OUT_BQ                   PROJECT.DATASET.TABLE (required)
   --model-gcs-path MODEL_GCS_PATH   gs:// model (its bucket gets read access; optional)
@@ -49,6 +57,7 @@ parse_args "$@"
 
 : "${REGION:=europe-west1}" "${TOPIC:=image-uploads}" "${SUBSCRIPTION:=image-uploads-classifier}"
 : "${CHECKPOINT_INTERVAL:=30s}" "${NAMESPACE:=image-classifier}"
+: "${DEAD_LETTER_TOPIC:=${TOPIC}-dead-letter}" "${MAX_DELIVERY_ATTEMPTS:=20}"
 : "${STEPS:=apis,storage,pubsub,notification,bigquery,artifacts,iam}"
 require PROJECT_ID BUCKET CHECKPOINT_GCS OUT_BQ
 : "${OUT_GCS:=${CHECKPOINT_GCS%/}/output}"
@@ -63,6 +72,10 @@ if ((ACK_DEADLINE < interval_s + 10)); then
   warn "ack deadline ${ACK_DEADLINE}s is shorter than the checkpoint interval (${interval_s}s): expect redeliveries"
 fi
 
+if ! [[ $MAX_DELIVERY_ATTEMPTS =~ ^[0-9]+$ ]] || ((MAX_DELIVERY_ATTEMPTS < 5 || MAX_DELIVERY_ATTEMPTS > 100)); then
+  die "MAX_DELIVERY_ATTEMPTS must be 5..100 (Pub/Sub's range), was $MAX_DELIVERY_ATTEMPTS"
+fi
+
 IFS=. read -r bq_project bq_dataset bq_table <<<"$OUT_BQ"
 [[ -n $bq_project && -n $bq_dataset && -n $bq_table && $OUT_BQ != *.*.*.* ]] ||
   die "OUT_BQ must be PROJECT.DATASET.TABLE, was $OUT_BQ"
@@ -70,6 +83,8 @@ state_bucket=$(gcs_bucket "$CHECKPOINT_GCS")
 out_bucket=$(gcs_bucket "$OUT_GCS")
 gsa_member="serviceAccount:$GSA_EMAIL"
 topic_path="projects/$PROJECT_ID/topics/$TOPIC"
+dead_letter_path="projects/$PROJECT_ID/topics/$DEAD_LETTER_TOPIC"
+dead_letter_subscription="${SUBSCRIPTION}-dead-letter"
 
 step_enabled() { [[ ",$STEPS," == *",$1,"* ]]; }
 
@@ -98,24 +113,42 @@ fi
 
 if step_enabled pubsub; then
   log "Pub/Sub topic and subscription (ack deadline ${ACK_DEADLINE}s for a ${CHECKPOINT_INTERVAL} checkpoint interval)"
-  if exists gcloud pubsub topics describe "$TOPIC" --project="$PROJECT_ID"; then
-    log "topic $TOPIC exists"
+  for t in "$TOPIC" "$DEAD_LETTER_TOPIC"; do
+    if exists gcloud pubsub topics describe "$t" --project="$PROJECT_ID"; then
+      log "topic $t exists"
+    else
+      run gcloud pubsub topics create "$t" --project="$PROJECT_ID"
+    fi
+  done
+  # A topic without a subscription drops what is published to it: this one keeps the dead letters.
+  if exists gcloud pubsub subscriptions describe "$dead_letter_subscription" --project="$PROJECT_ID"; then
+    log "subscription $dead_letter_subscription exists"
   else
-    run gcloud pubsub topics create "$TOPIC" --project="$PROJECT_ID"
+    run gcloud pubsub subscriptions create "$dead_letter_subscription" --project="$PROJECT_ID" \
+      --topic="$DEAD_LETTER_TOPIC" --message-retention-duration=7d --expiration-period=never
   fi
   if exists gcloud pubsub subscriptions describe "$SUBSCRIPTION" --project="$PROJECT_ID"; then
     log "subscription $SUBSCRIPTION exists"
     current=""
     if [[ $DRY_RUN != 1 ]]; then
       current=$(gcloud pubsub subscriptions describe "$SUBSCRIPTION" --project="$PROJECT_ID" \
-        --format='value(ackDeadlineSeconds)')
+        --format='value(ackDeadlineSeconds,deadLetterPolicy.deadLetterTopic,deadLetterPolicy.maxDeliveryAttempts)')
     fi
-    if [[ -n $current && $current != "$ACK_DEADLINE" ]]; then
-      run gcloud pubsub subscriptions update "$SUBSCRIPTION" --project="$PROJECT_ID" --ack-deadline="$ACK_DEADLINE"
+    if [[ -n $current ]]; then
+      IFS=$'\t' read -r cur_deadline cur_dl_topic cur_attempts <<<"$current"
+      changes=()
+      [[ $cur_deadline == "$ACK_DEADLINE" ]] || changes+=(--ack-deadline="$ACK_DEADLINE")
+      if [[ $cur_dl_topic != "$dead_letter_path" || $cur_attempts != "$MAX_DELIVERY_ATTEMPTS" ]]; then
+        changes+=(--dead-letter-topic="$dead_letter_path" --max-delivery-attempts="$MAX_DELIVERY_ATTEMPTS")
+      fi
+      if ((${#changes[@]})); then
+        run gcloud pubsub subscriptions update "$SUBSCRIPTION" --project="$PROJECT_ID" "${changes[@]}"
+      fi
     fi
   else
     run gcloud pubsub subscriptions create "$SUBSCRIPTION" --project="$PROJECT_ID" --topic="$TOPIC" \
-      --ack-deadline="$ACK_DEADLINE" --message-retention-duration=7d --expiration-period=never
+      --ack-deadline="$ACK_DEADLINE" --message-retention-duration=7d --expiration-period=never \
+      --dead-letter-topic="$dead_letter_path" --max-delivery-attempts="$MAX_DELIVERY_ATTEMPTS"
   fi
 fi
 
@@ -190,6 +223,19 @@ if step_enabled iam; then
   done
   run gcloud pubsub subscriptions add-iam-policy-binding "$SUBSCRIPTION" --project="$PROJECT_ID" \
     --member="$gsa_member" --role=roles/pubsub.subscriber
+  # Pub/Sub's own service agent moves dead letters: it publishes to the dead-letter topic and
+  # acks them on the subscription (without these two bindings nothing is ever moved).
+  if [[ $DRY_RUN == 1 ]]; then
+    show_cmd gcloud projects describe "$PROJECT_ID" --format='value(projectNumber)'
+    project_number=PROJECT_NUMBER
+  else
+    project_number=$(gcloud projects describe "$PROJECT_ID" --format='value(projectNumber)')
+  fi
+  pubsub_agent="serviceAccount:service-${project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  run gcloud pubsub topics add-iam-policy-binding "$DEAD_LETTER_TOPIC" --project="$PROJECT_ID" \
+    --member="$pubsub_agent" --role=roles/pubsub.publisher
+  run gcloud pubsub subscriptions add-iam-policy-binding "$SUBSCRIPTION" --project="$PROJECT_ID" \
+    --member="$pubsub_agent" --role=roles/pubsub.subscriber
   run bq --project_id="$bq_project" add-iam-policy-binding --dataset --member="$gsa_member" \
     --role=roles/bigquery.dataEditor "$bq_project:$bq_dataset"
   run gcloud iam service-accounts add-iam-policy-binding "$GSA_EMAIL" --project="$PROJECT_ID" \

@@ -3,7 +3,7 @@
 set -euo pipefail
 
 VARS=(OVERLAY PROJECT_ID REGION CLUSTER NAMESPACE BUCKET TOPIC SUBSCRIPTION CHECKPOINT_GCS OUT_GCS OUT_BQ
-  GSA_EMAIL IMAGE DELETE_DATA DELETE_CLUSTER)
+  GSA_EMAIL IMAGE DELETE_DATA DELETE_CLUSTER DEAD_LETTER_TOPIC)
 
 usage() {
   cat <<'USAGE'
@@ -12,8 +12,8 @@ Usage: scripts/teardown.sh [--overlay k8s/overlays/ENV] [--dry-run] [--FLAG VALU
 Deletes, where present: the job's Kubernetes objects (the operator cancels the job), the GKE
 cluster (with the operator and cert-manager in it), the bucket notification, the Pub/Sub
 subscription and topic, the service account (and with it its IAM bindings) and the image.
-With --delete-data 1 also the buckets (images, checkpoints, outputs, model) and the BigQuery
-dataset. A second run finds nothing to delete and succeeds.
+With --delete-data 1 also the buckets (images, checkpoints, outputs, model), the BigQuery
+dataset, and the dead-letter topic and its subscription (notifications no delivery could process). A second run finds nothing to delete and succeeds.
 
 Values come from the overlay's values.env (or flags/environment, as for gcp-setup.sh):
   --overlay OVERLAY               default k8s/overlays/example
@@ -21,6 +21,7 @@ Values come from the overlay's values.env (or flags/environment, as for gcp-setu
   --delete-cluster DELETE_CLUSTER 0: keep the GKE cluster (default 1)
   --project-id, --region, --cluster, --namespace, --bucket, --topic, --subscription,
   --checkpoint-gcs, --out-gcs, --out-bq, --gsa-email, --image   as in values.env
+  --dead-letter-topic             as for gcp-setup.sh (default TOPIC-dead-letter)
   --dry-run                       print every command, run none
   -h, --help                      this help
 USAGE
@@ -36,7 +37,7 @@ DRY_RUN_ASSUME_EXISTS=1 # a dry run shows every delete
 if [[ -f $OVERLAY/values.env ]]; then load_env_file "$OVERLAY/values.env"; fi
 : "${DELETE_DATA:=0}" "${DELETE_CLUSTER:=1}" "${NAMESPACE:=image-classifier}"
 require PROJECT_ID REGION CLUSTER BUCKET TOPIC SUBSCRIPTION CHECKPOINT_GCS OUT_BQ GSA_EMAIL
-: "${OUT_GCS:=${CHECKPOINT_GCS%/}/output}"
+: "${OUT_GCS:=${CHECKPOINT_GCS%/}/output}" "${DEAD_LETTER_TOPIC:=${TOPIC}-dead-letter}"
 IFS=. read -r bq_project bq_dataset _ <<<"$OUT_BQ"
 
 log "Kubernetes objects"
@@ -85,7 +86,14 @@ if [[ $DELETE_DATA == 1 ]]; then
   if exists bq --project_id="$bq_project" show --dataset "$bq_project:$bq_dataset"; then
     run bq --project_id="$bq_project" rm -r -f --dataset "$bq_project:$bq_dataset"
   fi
+  log "dead-letter subscription and topic"
+  if exists gcloud pubsub subscriptions describe "${SUBSCRIPTION}-dead-letter" --project="$PROJECT_ID"; then
+    run gcloud pubsub subscriptions delete "${SUBSCRIPTION}-dead-letter" --project="$PROJECT_ID" --quiet
+  fi
+  if exists gcloud pubsub topics describe "$DEAD_LETTER_TOPIC" --project="$PROJECT_ID"; then
+    run gcloud pubsub topics delete "$DEAD_LETTER_TOPIC" --project="$PROJECT_ID" --quiet
+  fi
 else
-  log "kept the buckets and the BigQuery dataset (--delete-data 1 deletes them)"
+  log "kept the buckets, the BigQuery dataset and the dead-letter topic and subscription (--delete-data 1 deletes them)"
 fi
 log "done"

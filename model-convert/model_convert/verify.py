@@ -13,12 +13,42 @@ from .preprocess import PreprocessSpec, batch_from_files, list_images, random_in
 FP32_TOLERANCE = 1e-4
 
 
+# The flags of x86-64 instructions that multiply u8 x s8 without saturating 16-bit sums.
+VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+def int8_saturates(machine: str | None = None, cpuinfo: str | None = None) -> bool:
+    """Whether ONNX Runtime's int8 kernels saturate on this CPU (x86-64 without VNNI).
+
+    Same rule as the job (``classify.Int8Precision``): there, sessions then set
+    ``session.x64quantprecision``; verification does too, so it measures what the job will run.
+    Unknown x86 CPUs (no /proc/cpuinfo) count as saturating: accuracy first.
+    """
+    import platform
+
+    machine = (machine or platform.machine()).lower()
+    if machine not in ("x86_64", "amd64"):
+        return False
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return True
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            return not (VNNI_FLAGS & set(value.split()))
+    return True
+
+
 def ort_session(model_path: str | Path, threads: int = 0) -> Any:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     if threads:
         opts.intra_op_num_threads = threads
+    if int8_saturates():
+        opts.add_session_config_entry("session.x64quantprecision", "1")
     return ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
 
 

@@ -37,3 +37,15 @@ def test_int8_model_and_sidecar(converted_saved_model: Path) -> None:
     assert (out / "model.int8.onnx").stat().st_size < (out / "model.onnx").stat().st_size / 2
     y = ort_session(out / "model.int8.onnx").run(None, {"input": np.zeros((2, 224, 224, 3), np.float32)})[0]
     assert y.shape == (2, 1000)
+
+
+def test_int8_saturation_rule() -> None:
+    from model_convert.verify import int8_saturates
+
+    avx2 = "processor\t: 0\nflags\t\t: fpu sse2 fma avx avx2\n"
+    vnni = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_vnni\n"
+    assert int8_saturates("x86_64", avx2)
+    assert not int8_saturates("x86_64", vnni)
+    assert not int8_saturates("x86_64", "flags : avx2 avx_vnni")
+    assert int8_saturates("x86_64", "processor : 0")  # unknown: accuracy first
+    assert not int8_saturates("aarch64", avx2)

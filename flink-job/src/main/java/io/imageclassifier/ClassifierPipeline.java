@@ -7,6 +7,7 @@ import io.imageclassifier.dedupe.DedupeFunction;
 import io.imageclassifier.fetch.FetchFunction;
 import io.imageclassifier.fetch.FetchResult;
 import io.imageclassifier.fetch.StorageClientFactory;
+import io.imageclassifier.model.canary.CanaryRollout;
 import io.imageclassifier.record.DeadLetter;
 import io.imageclassifier.record.ObjectRef;
 import io.imageclassifier.record.Prediction;
@@ -38,6 +39,7 @@ import org.apache.flink.streaming.api.functions.sink.PrintSink;
  *     -> keyBy(bucket/name#version) -> dedupe -> fetch (local file | GCS, by the ref) -> classify
  *     -> predictions: JSON files, console, [BigQuery]
  *     -> dead letters (side output of every stage): counted by reason -> JSON files
+ *     -> [canary comparisons (side output of classify): JSON files, and one judge for the job]
  * </pre>
  *
  * Dedupe, fetch and classify are chained in one keyed partition (the fetched stream is
@@ -65,6 +67,10 @@ public final class ClassifierPipeline {
                 .process(new ClassifyFunction(config.model(), config.gcs()))
                 .name("classify").uid("classify");
 
+        if (config.model().rollout().canary()) {
+            CanaryRollout.attach(predictions.getSideOutput(CanaryRollout.TAG), config.output().canaryDir(),
+                    config.model().rollout(), config.gcs());
+        }
         DataStream<DeadLetter> deadLetters = predictions.getSideOutput(DeadLetterOutput.TAG);
         for (DataStream<DeadLetter> more : ingest.deadLetters()) {
             deadLetters = deadLetters.union(more);

@@ -153,7 +153,7 @@ class StateContractTest {
     }
 
     /** The committed golden bytes; written from {@code current} only when asked to and missing. */
-    private static byte[] golden(String name, byte[] current) throws IOException {
+    static byte[] golden(String name, byte[] current) throws IOException {
         Path file = GOLDEN.resolve(name);
         if (!Files.exists(file) && Boolean.getBoolean("state.contract.write") && current != null) {
             Files.createDirectories(GOLDEN);

@@ -17,7 +17,12 @@ import java.util.Set;
 /**
  * Classifies image bytes: decode, preprocess, one model run, softmax and top-k. One per Flink
  * subtask (not thread-safe: it reuses its buffers); the model session behind it is shared through
- * a {@link SharedModelRegistry} lease, which {@link #close()} releases.
+ * a {@link SharedModelRegistry} lease, which {@link #close()} releases, or held by someone else
+ * ({@link #on}: a model version the caller keeps open while it uses this classifier).
+ *
+ * <p>Failures are sorted by cause: whatever the bytes of one image can make go wrong (decoding and
+ * preprocessing) is an {@link ImageRejectedException}, which becomes a dead letter; a failed model
+ * run is an {@link InferenceFailedException}, a fault of this process that fails the task.
  */
 public final class ImageClassifier implements AutoCloseable {
 
@@ -36,9 +41,9 @@ public final class ImageClassifier implements AutoCloseable {
     private final FloatBuffer direct;
     private final double[] probabilities;
 
-    private ImageClassifier(SharedModelRegistry.Lease lease, ModelConfig config) {
+    private ImageClassifier(SharedModelRegistry.Lease lease, LoadedModel model, ModelConfig config) {
         this.lease = lease;
-        this.model = lease.model();
+        this.model = model;
         this.env = model.environment();
         this.session = model.session();
         this.decoder = new ImageDecoder(config.limits());
@@ -61,11 +66,19 @@ public final class ImageClassifier implements AutoCloseable {
             throws ModelLoadException {
         SharedModelRegistry.Lease lease = registry.acquire(config, fetcher);
         try {
-            return new ImageClassifier(lease, config);
+            return new ImageClassifier(lease, lease.model(), config);
         } catch (RuntimeException e) {
             lease.close();
             throw e;
         }
+    }
+
+    /**
+     * A classifier on {@code model} that holds no lease: the caller keeps the model open for as
+     * long as it classifies with it ({@code config} gives top-k and the input limits).
+     */
+    public static ImageClassifier on(LoadedModel model, ModelConfig config) {
+        return new ImageClassifier(null, model, config);
     }
 
     public LoadedModel model() {
@@ -77,7 +90,7 @@ public final class ImageClassifier implements AutoCloseable {
         long t0 = System.nanoTime();
         RgbImage img = decoder.decode(bytes, preprocessor.spec());
         long t1 = System.nanoTime();
-        preprocessor.preprocess(img, tensor, 0);
+        preprocess(img, tensor);
         direct.clear();
         direct.put(tensor).flip();
         long t2 = System.nanoTime();
@@ -91,11 +104,23 @@ public final class ImageClassifier implements AutoCloseable {
      * holds {@link Preprocessor#tensorSize()} floats in the model's layout.
      */
     public float[] decodeAndPreprocess(byte[] bytes) throws ImageRejectedException {
-        return preprocessor.preprocess(decoder.decode(bytes, preprocessor.spec()));
+        float[] out = new float[preprocessor.tensorSize()];
+        preprocess(decoder.decode(bytes, preprocessor.spec()), out);
+        return out;
+    }
+
+    /** Preprocessing, like decoding, only sees this image: what goes wrong in it is about this image. */
+    private void preprocess(RgbImage img, float[] out) throws ImageRejectedException {
+        try {
+            preprocessor.preprocess(img, out, 0);
+        } catch (RuntimeException e) {
+            throw new ImageRejectedException(DeadLetterReason.DECODE_ERROR,
+                    "cannot preprocess a " + img.width() + "x" + img.height() + " image: " + e, e);
+        }
     }
 
     /** Classifies already preprocessed images in one model run; results in input order. */
-    public List<ClassificationResult> classifyBatch(List<float[]> images) throws ImageRejectedException {
+    public List<ClassificationResult> classifyBatch(List<float[]> images) {
         int n = images.size();
         if (n == 0) {
             return List.of();
@@ -119,22 +144,23 @@ public final class ImageClassifier implements AutoCloseable {
         return results;
     }
 
-    private float[] run(FloatBuffer input, int n) throws ImageRejectedException {
+    private float[] run(FloatBuffer input, int n) {
         PreprocessSpec spec = preprocessor.spec();
+        float[] values;
         try (OnnxTensor t = OnnxTensor.createTensor(env, input, spec.inputShape(n));
                 OrtSession.Result r = session.run(Map.of(spec.inputName(), t), Set.of(spec.outputName()))) {
-            OnnxTensor out = (OnnxTensor) r.get(0);
-            FloatBuffer fb = out.getFloatBuffer();
-            float[] values = new float[fb.remaining()];
+            FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
+            values = new float[fb.remaining()];
             fb.get(values);
-            if (values.length != n * numClasses) {
-                throw new ImageRejectedException(DeadLetterReason.INFERENCE_ERROR,
-                        "model returned " + values.length + " values for " + n + " image(s) of " + numClasses + " classes");
-            }
-            return values;
-        } catch (OrtException e) {
-            throw new ImageRejectedException(DeadLetterReason.INFERENCE_ERROR, "model run failed: " + e.getMessage(), e);
+        } catch (OrtException | RuntimeException e) {
+            throw new InferenceFailedException("model " + model.name() + " (" + model.version() + ") failed to run: "
+                    + e.getMessage(), e);
         }
+        if (values.length != n * numClasses) {
+            throw new InferenceFailedException("model " + model.name() + " returned " + values.length + " values for "
+                    + n + " image(s) of " + numClasses + " classes", null);
+        }
+        return values;
     }
 
     private ClassificationResult result(float[] out, int from, long decode, long pre, long infer) {
@@ -153,9 +179,11 @@ public final class ImageClassifier implements AutoCloseable {
         return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    /** Releases this classifier's lease on the shared session. */
+    /** Releases this classifier's lease on the shared session, if it holds one. */
     @Override
     public void close() {
-        lease.close();
+        if (lease != null) {
+            lease.close();
+        }
     }
 }

@@ -16,14 +16,26 @@ import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes image bytes (JPEG incl. CMYK/YCCK and progressive, PNG, GIF (first frame), BMP, WebP)
- * into an {@link RgbImage}, with the JPEG EXIF orientation applied.
+ * Decodes image bytes (JPEG incl. CMYK/YCCK and progressive, PNG, GIF (first frame), BMP, WebP
+ * (through libwebp where installed: {@link WebpDecoder}), and HEIC and AVIF where libheif is
+ * installed: {@link HeifDecoder}) into an {@link RgbImage}, with
+ * the JPEG EXIF orientation (HEIF: rotation and mirror boxes) applied.
  *
  * <p>Cheap checks come first, so that hostile input costs nothing: empty input, then the byte
  * limit, then the width x height declared in the header (read by the ImageReader without touching
- * pixel data) against the pixel limit. Bytes no reader recognises are {@code UNSUPPORTED_FORMAT}
- * (this includes text named {@code .jpg}); a reader that fails, or a JPEG whose data ends early
- * (which ImageIO would otherwise return as a partly grey image), is {@code DECODE_ERROR}.
+ * pixel data) against the pixel and aspect-ratio limits, then the bytes the decode would allocate
+ * ({@link DecodeCost}) against the decode budget (see {@link ImageLimits}). Bytes no reader
+ * recognises are {@code UNSUPPORTED_FORMAT} (this includes text named {@code .jpg}); a reader that
+ * fails, or a JPEG whose data ends early (which ImageIO would otherwise return as a partly grey
+ * image), is {@code DECODE_ERROR}.
+ *
+ * <p><b>What the bytes of one image can cause is an {@link ImageRejectedException}, nothing else.</b>
+ * A runtime exception or stack overflow anywhere in a decode (a reader's format probe, header
+ * parser or pixel decoder, the raster conversion) is a bug or a limit of that decoder met by these
+ * bytes, so it becomes {@code DECODE_ERROR} with the exception named, and the task carries on: a
+ * task failure would only bring the same message back and fail again, forever. An
+ * {@link OutOfMemoryError} during a decode is retried once (the failed attempt's allocations are
+ * garbage by then, and another task may have filled the heap at that moment), then rejected too.
  *
  * <p>When a {@link PreprocessSpec} is given and the image is at least twice the resolution the
  * resize will sample from, it is decoded at reduced resolution: JPEGs, where {@link TurboJpeg} is
@@ -40,9 +52,16 @@ public final class ImageDecoder {
     private final Map<ImageReaderSpi, ImageReader> readers = new IdentityHashMap<>();
     /** JPEGs go here first when TurboJPEG is available. */
     private final TurboJpeg turbo = new TurboJpeg();
+    /** Native memory of HEIF and WebP decodes, shared by every decoder of the JVM by default. */
+    private final NativeDecodeGate nativeGate;
 
     public ImageDecoder(ImageLimits limits) {
+        this(limits, NativeDecodeGate.JVM);
+    }
+
+    ImageDecoder(ImageLimits limits, NativeDecodeGate nativeGate) {
         this.limits = limits;
+        this.nativeGate = nativeGate;
     }
 
     /** Whether JPEGs are decoded with TurboJPEG (else ImageIO); see {@link TurboJpeg}. */
@@ -67,7 +86,33 @@ public final class ImageDecoder {
             throw new ImageRejectedException(DeadLetterReason.TOO_LARGE,
                     "image is " + bytes.length + " bytes, above the limit of " + limits.maxBytes());
         }
+        try {
+            try {
+                return decodeChecked(bytes, spec);
+            } catch (OutOfMemoryError e) {
+                return decodeChecked(bytes, spec); // once more: see the class comment
+            }
+        } catch (OutOfMemoryError e) {
+            throw new ImageRejectedException(DeadLetterReason.DECODE_ERROR, "ran out of memory decoding this "
+                    + bytes.length + "-byte image twice (" + e.getMessage() + ")", e);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new ImageRejectedException(DeadLetterReason.DECODE_ERROR, "decoder failed on this image: " + e, e);
+        }
+    }
+
+    private RgbImage decodeChecked(byte[] bytes, PreprocessSpec spec) throws ImageRejectedException {
+        String heif = HeifDecoder.format(bytes);
+        if (heif != null) {
+            return HeifDecoder.decode(bytes, heif, spec, limits, nativeGate);
+        }
+        if (WebpDecoder.isWebp(bytes)) {
+            RgbImage img = WebpDecoder.decode(bytes, spec, limits, nativeGate);
+            if (img != null) {
+                return img;
+            }
+        }
         if (isJpeg(bytes)) {
+            JpegIccCheck.check(bytes);
             RgbImage img = turbo.decode(bytes, spec, limits);
             if (img != null) {
                 return img.oriented(ExifOrientation.ofJpeg(bytes));
@@ -118,18 +163,19 @@ public final class ImageDecoder {
         } catch (IOException | RuntimeException e) {
             throw decodeError(format, "cannot read the header", e);
         }
-        if (w <= 0 || h <= 0) {
-            throw new ImageRejectedException(DeadLetterReason.DECODE_ERROR,
-                    format + " header declares an empty image " + w + "x" + h);
+        limits.checkDimensions(format, w, h);
+        int s = spec == null ? 1 : spec.maxSubsampling(w, h);
+        int orientation = "jpeg".equals(format) ? ExifOrientation.ofJpeg(bytes) : ExifOrientation.NORMAL;
+        DecodeCost cost;
+        try {
+            cost = DecodeCost.of(reader, w, h, s, orientation != ExifOrientation.NORMAL);
+        } catch (IOException | RuntimeException e) {
+            throw decodeError(format, "cannot read the header", e);
         }
-        if ((long) w * h > limits.maxPixels()) {
-            throw new ImageRejectedException(DeadLetterReason.TOO_MANY_PIXELS, format + " declares " + w + "x" + h
-                    + " = " + (long) w * h + " pixels, above the limit of " + limits.maxPixels());
-        }
+        limits.checkDecodeBytes(format, w, h, cost.bytes(), cost.layout());
         BufferedImage img;
         try {
             ImageReadParam param = reader.getDefaultReadParam();
-            int s = spec == null ? 1 : spec.maxSubsampling(w, h);
             if (s >= 2) {
                 int offset = (s - 1) / 2; // sample the middle of each s x s block
                 param.setSourceSubsampling(s, s, offset, offset);
@@ -142,8 +188,7 @@ public final class ImageDecoder {
             throw new ImageRejectedException(DeadLetterReason.DECODE_ERROR,
                     format + " data is truncated or corrupt: " + warnings.first());
         }
-        RgbImage rgb = RasterConverter.toRgb(img);
-        return "jpeg".equals(format) ? rgb.oriented(ExifOrientation.ofJpeg(bytes)) : rgb;
+        return RasterConverter.toRgb(img).oriented(orientation);
     }
 
     private static ImageRejectedException decodeError(String format, String what, Exception e) {

@@ -45,8 +45,10 @@ final class ImageReaders {
             boolean claims;
             try {
                 claims = spi.canDecodeInput(in);
-            } catch (IOException e) {
-                claims = false; // some probes read past the end of very short input (EOFException)
+            } catch (IOException | RuntimeException e) {
+                // Some probes read past the end of very short input (EOFException), others trip over
+                // malformed headers (index or argument errors): either way, not this reader's format.
+                claims = false;
             }
             if (claims) {
                 in.seek(0);

@@ -12,6 +12,7 @@ import io.imageclassifier.classify.PreprocessSpec.Layout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,16 +35,18 @@ public final class LoadedModel {
     private final PreprocessSpec spec;
     private final Labels labels;
     private final String version;
+    private final String sha256;
     private final ExecutionProvider executionProvider;
     private volatile boolean closed;
 
     private LoadedModel(OrtEnvironment env, OrtSession session, PreprocessSpec spec, Labels labels, String version,
-            ExecutionProvider executionProvider) {
+            String sha256, ExecutionProvider executionProvider) {
         this.env = env;
         this.session = session;
         this.spec = spec;
         this.labels = labels;
         this.version = version;
+        this.sha256 = sha256;
         this.executionProvider = executionProvider;
     }
 
@@ -56,7 +59,7 @@ public final class LoadedModel {
         PreprocessSpec spec;
         Path modelFile;
         Labels labels;
-        String version;
+        String sha256;
         try {
             modelFile = fetcher.fetch(location);
             spec = PreprocessSpec.forModel(location, fetcher);
@@ -68,9 +71,11 @@ public final class LoadedModel {
                         + ": set a labels file, or 'labels' in the model's sidecar");
             }
             labels = Labels.load(fetcher.fetch(labelsLocation));
-            version = sha256Prefix(modelFile);
+            sha256 = sha256Prefix(modelFile);
         } catch (ModelLoadException e) {
             throw e;
+        } catch (NoSuchFileException e) {
+            throw new ModelLoadException("cannot load model " + location + ": no such file " + e.getMessage(), e);
         } catch (IOException | IllegalArgumentException e) {
             throw new ModelLoadException("cannot load model " + location + ": " + e.getMessage(), e);
         }
@@ -84,6 +89,9 @@ public final class LoadedModel {
             // Spinning intra-op threads collapse throughput when the cores are shared with other slots.
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (Int8Precision.needsExactAccumulation()) {
+                options.addConfigEntry(Int8Precision.SESSION_CONFIG_KEY, "1");
+            }
             if (config.executionProvider() == ExecutionProvider.CUDA) {
                 try {
                     options.addCUDA(0);
@@ -94,7 +102,8 @@ public final class LoadedModel {
             }
             session = env.createSession(modelFile.toString(), options);
             checkContract(session, spec, labels, location);
-            return new LoadedModel(env, session, spec, labels, version, used);
+            String version = config.version() != null ? config.version() : sha256;
+            return new LoadedModel(env, session, spec, labels, version, sha256, used);
         } catch (OrtException e) {
             closeQuietly(session);
             throw new ModelLoadException("ONNX Runtime cannot load model " + location + ": " + e.getMessage(), e);
@@ -219,9 +228,17 @@ public final class LoadedModel {
         return spec.modelName();
     }
 
-    /** First 12 hex digits of the model file's SHA-256. */
+    /**
+     * The version rows name: the configured {@link ModelConfig#version()} (a model repository's
+     * folder name), else {@link #sha256()}.
+     */
     public String version() {
         return version;
+    }
+
+    /** First 12 hex digits of the model file's SHA-256. */
+    public String sha256() {
+        return sha256;
     }
 
     /** The provider the session actually runs on (CPU after a CUDA fallback). */

@@ -18,6 +18,8 @@ import java.util.Locale;
  *                          one task per slot and the slots already use the cores)
  * @param executionProvider {@code CPU}, or {@code CUDA} with fallback to CPU when unavailable
  * @param limits            input limits checked before decoding
+ * @param version           the version name rows carry (a model repository's folder name), or null
+ *                          for the first 12 hex digits of the model file's SHA-256
  */
 public record ModelConfig(
         String modelLocation,
@@ -26,7 +28,8 @@ public record ModelConfig(
         int topK,
         int intraOpThreads,
         ExecutionProvider executionProvider,
-        ImageLimits limits)
+        ImageLimits limits,
+        String version)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -53,38 +56,46 @@ public record ModelConfig(
         if (limits == null) {
             throw new IllegalArgumentException("limits must be set");
         }
+        if (version != null && version.isBlank()) {
+            throw new IllegalArgumentException("version must not be blank when set");
+        }
     }
 
     /** The classifier's view of the job's validated model settings. */
     public static ModelConfig from(ModelSettings settings) {
         return new ModelConfig(settings.model(), settings.labels(), null, settings.topK(), settings.intraOpThreads(),
                 ExecutionProvider.valueOf(settings.executionProvider().toUpperCase(Locale.ROOT)),
-                new ImageLimits(settings.maxImageBytes(), settings.maxImagePixels()));
+                new ImageLimits(settings.maxImageBytes(), settings.maxImagePixels()), null);
     }
 
     /** Defaults for everything but the model and the fallback labels. */
     public static ModelConfig of(String modelLocation, String defaultLabelsLocation) {
         return new ModelConfig(modelLocation, null, defaultLabelsLocation, DEFAULT_TOP_K, DEFAULT_INTRA_OP_THREADS,
-                ExecutionProvider.CPU, ImageLimits.defaults());
+                ExecutionProvider.CPU, ImageLimits.defaults(), null);
     }
 
     public ModelConfig withLabels(String labels) {
-        return new ModelConfig(modelLocation, labels, defaultLabelsLocation, topK, intraOpThreads, executionProvider, limits);
+        return new ModelConfig(modelLocation, labels, defaultLabelsLocation, topK, intraOpThreads, executionProvider, limits, version);
     }
 
     public ModelConfig withTopK(int k) {
-        return new ModelConfig(modelLocation, labelsLocation, defaultLabelsLocation, k, intraOpThreads, executionProvider, limits);
+        return new ModelConfig(modelLocation, labelsLocation, defaultLabelsLocation, k, intraOpThreads, executionProvider, limits, version);
     }
 
     public ModelConfig withIntraOpThreads(int n) {
-        return new ModelConfig(modelLocation, labelsLocation, defaultLabelsLocation, topK, n, executionProvider, limits);
+        return new ModelConfig(modelLocation, labelsLocation, defaultLabelsLocation, topK, n, executionProvider, limits, version);
     }
 
     public ModelConfig withExecutionProvider(ExecutionProvider ep) {
-        return new ModelConfig(modelLocation, labelsLocation, defaultLabelsLocation, topK, intraOpThreads, ep, limits);
+        return new ModelConfig(modelLocation, labelsLocation, defaultLabelsLocation, topK, intraOpThreads, ep, limits, version);
+    }
+
+    /** This configuration for another model file, named {@code version} in rows (labels from its sidecar or {@code defaultLabels}). */
+    public ModelConfig forVersion(String modelLocation, String defaultLabels, String version) {
+        return new ModelConfig(modelLocation, null, defaultLabels, topK, intraOpThreads, executionProvider, limits, version);
     }
 
     public ModelConfig withLimits(ImageLimits l) {
-        return new ModelConfig(modelLocation, labelsLocation, defaultLabelsLocation, topK, intraOpThreads, executionProvider, l);
+        return new ModelConfig(modelLocation, labelsLocation, defaultLabelsLocation, topK, intraOpThreads, executionProvider, l, version);
     }
 }

@@ -76,23 +76,24 @@ public final class Preprocessor {
     public void preprocess(RgbImage img, float[] out, int offset) {
         int w = img.width();
         int h = img.height();
-        int rw;
-        int rh;
+        // Resized sizes and crop offsets in long: S * long / short overflows an int for extreme aspect ratios.
+        long rw;
+        long rh;
         if (spec.resize() == Resize.STRETCH) {
             rw = outW;
             rh = outH;
         } else {
-            int s = spec.resizeShorterSide();
+            long s = spec.resizeShorterSide();
             if (w <= h) {
                 rw = s;
-                rh = (int) ((long) s * h / w);
+                rh = s * h / w;
             } else {
                 rh = s;
-                rw = (int) ((long) s * w / h);
+                rw = s * w / h;
             }
         }
-        int left = (int) Math.rint((rw - outW) / 2.0);
-        int top = (int) Math.rint((rh - outH) / 2.0);
+        long left = (long) Math.rint((rw - outW) / 2.0);
+        long top = (long) Math.rint((rh - outH) / 2.0);
         axis(w, rw, left, img.pixelStride(), col0, col1, colW);
         axis(h, rh, top, img.scanlineStride(), row0, row1, rowW);
 
@@ -146,7 +147,7 @@ public final class Preprocessor {
      * Fills the tables for one axis: source length {@code n}, resized length {@code m}, first
      * output sample at resized index {@code start}; offsets are multiplied by {@code stride}.
      */
-    private static void axis(int n, int m, int start, int stride, int[] i0, int[] i1, float[] wt) {
+    private static void axis(int n, long m, long start, int stride, int[] i0, int[] i1, float[] wt) {
         double ratio = (double) n / m;
         for (int k = 0; k < i0.length; k++) {
             double s = (start + k + 0.5) * ratio - 0.5;

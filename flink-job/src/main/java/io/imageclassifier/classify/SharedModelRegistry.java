@@ -4,6 +4,8 @@ import ai.onnxruntime.OrtException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +37,10 @@ public final class SharedModelRegistry {
 
     /** What a session depends on; topK and limits are per-classifier and not part of it. */
     private record Key(String model, String labels, String defaultLabels, int threads,
-            ModelConfig.ExecutionProvider provider) {
+            ModelConfig.ExecutionProvider provider, String version) {
         static Key of(ModelConfig c) {
             return new Key(c.modelLocation(), c.labelsLocation(), c.defaultLabelsLocation(), c.intraOpThreads(),
-                    c.executionProvider());
+                    c.executionProvider(), c.version());
         }
     }
 
@@ -72,8 +74,9 @@ public final class SharedModelRegistry {
             long start = System.nanoTime();
             e = new Entry(LoadedModel.load(config, fetcher));
             entries.put(key, e);
-            LOG.info("Loaded model {} (version {}, {} labels, {} on {}) in {} ms", e.model.name(), e.model.version(),
-                    e.model.labels().size(), config.modelLocation(), e.model.executionProvider(),
+            LOG.info("Loaded model {} (version {}, sha256 {}, {} labels, {} on {}) in {} ms", e.model.name(),
+                    e.model.version(), e.model.sha256(), e.model.labels().size(), config.modelLocation(),
+                    e.model.executionProvider(),
                     (System.nanoTime() - start) / 1_000_000);
         }
         e.references++;
@@ -83,6 +86,13 @@ public final class SharedModelRegistry {
     /** Sessions currently open. */
     public synchronized int openSessions() {
         return entries.size();
+    }
+
+    /** The model locations whose sessions are open (for operators and tests: which versions are in memory). */
+    public synchronized Set<String> openModels() {
+        Set<String> out = new TreeSet<>();
+        entries.keySet().forEach(k -> out.add(k.model()));
+        return out;
     }
 
     private synchronized void release(Key key, LoadedModel model) {

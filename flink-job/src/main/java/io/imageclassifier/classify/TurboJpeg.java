@@ -82,10 +82,7 @@ final class TurboJpeg {
         if (w <= 0 || h <= 0) {
             return null;
         }
-        if ((long) w * h > limits.maxPixels()) {
-            throw new ImageRejectedException(DeadLetterReason.TOO_MANY_PIXELS, "jpeg declares " + w + "x" + h
-                    + " = " + (long) w * h + " pixels, above the limit of " + limits.maxPixels());
-        }
+        limits.checkDimensions("jpeg", w, h);
         int s = 1;
         int max = spec == null ? 1 : spec.maxSubsampling(w, h);
         for (int candidate : SCALES) {
@@ -99,6 +96,8 @@ final class TurboJpeg {
             int dh = (h + s - 1) / s;
             int sw = (int) API.getScaledWidth.invoke(decompressor, dw, dh);
             int sh = (int) API.getScaledHeight.invoke(decompressor, dw, dh);
+            boolean rotated = ExifOrientation.ofJpeg(bytes) != ExifOrientation.NORMAL;
+            limits.checkDecodeBytes("jpeg", w, h, DecodeCost.rgb(sw, sh, rotated).bytes(), "8-bit RGB");
             int size = sw * sh * 3;
             byte[] rgb = buffer.length >= size ? buffer : new byte[size];
             if (rgb != buffer && size <= MAX_REUSED_BYTES) {
@@ -113,6 +112,8 @@ final class TurboJpeg {
                 // A libjpeg warning (e.g. extraneous bytes before a marker): the pixels are complete.
             }
             return new RgbImage(sw, sh, rgb, 0, 3, 3 * sw, 0, 1, 2);
+        } catch (ImageRejectedException e) {
+            throw e;
         } catch (IOException e) {
             reset();
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
@@ -125,7 +126,7 @@ final class TurboJpeg {
         }
     }
 
-    /** JVM errors (out of memory, ...) are not image errors. */
+    /** JVM errors (out of memory, stack overflow) go to {@link ImageDecoder}, which sorts them. */
     private static void rethrowIfFatal(Throwable e) {
         if (e instanceof Error err && !(err instanceof LinkageError)) {
             throw err;

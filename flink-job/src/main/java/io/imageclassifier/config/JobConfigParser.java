@@ -79,7 +79,9 @@ public final class JobConfigParser {
                     o.contentTypePrefix,
                     o.namePrefix,
                     o.nameSuffix,
-                    duration("--max-ack-extension", o.maxAckExtension));
+                    duration("--max-ack-extension", o.maxAckExtension),
+                    firstNonBlank(o.monitoringEndpoint, null),
+                    duration("--backlog-poll-interval", o.backlogPollInterval));
         }
         GcsConfig gcs = new GcsConfig(
                 firstNonBlank(o.gcsEndpoint, storageEmulatorUrl(env.get("STORAGE_EMULATOR_HOST"))),
@@ -95,6 +97,13 @@ public final class JobConfigParser {
         if (labels == null && model.equals(defaultModel)) {
             labels = Path.of(sharedDir, DEFAULT_LABELS).toString();
         }
+        ModelRolloutSettings rollout = rollout(o);
+        if (rollout.watched()) {
+            ConfigException.require(o.model == null && o.labels == null, "--model-repository",
+                    "replaces --model and --labels (each version folder holds its model and labels)");
+            model = rollout.repository();
+            labels = null;
+        }
         ModelSettings modelSettings = new ModelSettings(
                 model,
                 labels,
@@ -103,7 +112,8 @@ public final class JobConfigParser {
                 o.intraOpThreads,
                 o.executionProvider,
                 bytes("--max-image-bytes", o.maxImageBytes),
-                o.maxImagePixels);
+                o.maxImagePixels,
+                rollout);
 
         OutputConfig output = new OutputConfig(o.outputDir, o.console);
         BigQueryConfig bigquery = o.outputBqTable == null ? null : BigQueryConfig.parseTable(
@@ -116,6 +126,11 @@ public final class JobConfigParser {
                 duration("--dedupe-ttl", o.dedupeTtl));
 
         return new JobConfig(source, local, pubsub, gcs, modelSettings, output, bigquery, runtime);
+    }
+
+    private static ModelRolloutSettings rollout(JobOptions o) {
+        return new ModelRolloutSettings(o.modelRepository, duration("--model-poll-interval", o.modelPollInterval),
+                o.canaryFraction, o.canaryImages, o.canaryMinAgreement, o.canaryAutoPromote);
     }
 
     private static Duration duration(String flag, String value) {

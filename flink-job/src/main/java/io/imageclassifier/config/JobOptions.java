@@ -50,12 +50,15 @@ final class JobOptions {
                     + "if set, else the real service.")
     String pubsubEndpoint;
 
-    @Option(names = "--max-outstanding-messages", paramLabel = "N", defaultValue = "1000",
-            description = "Pub/Sub flow control per reader: unacked messages (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-outstanding-messages", paramLabel = "N", defaultValue = "0",
+            description = "Pub/Sub flow control per reader: unacked messages; messages are acked when their "
+                    + "checkpoint completes, so a reader holds every message of a checkpoint interval "
+                    + "(default: ${DEFAULT-VALUE}: no count limit, --max-outstanding-bytes rules).")
     long maxOutstandingMessages;
 
     @Option(names = "--max-outstanding-bytes", paramLabel = "SIZE", defaultValue = "100mb",
-            description = "Pub/Sub flow control per reader: unacked bytes (default: ${DEFAULT-VALUE}).")
+            description = "Pub/Sub flow control per reader: unacked bytes, ~80,000 notifications at the default "
+                    + "(default: ${DEFAULT-VALUE}).")
     String maxOutstandingBytes;
 
     @Option(names = "--content-type-prefix", paramLabel = "PREFIX", defaultValue = "image/",
@@ -76,6 +79,17 @@ final class JobOptions {
                     + "the checkpoint that acknowledges it; keep it well above --checkpoint-interval "
                     + "(default: ${DEFAULT-VALUE}).")
     String maxAckExtension;
+
+    @Option(names = "--monitoring-endpoint", paramLabel = "HOST:PORT",
+            description = "Cloud Monitoring stand-in endpoint (plaintext, no credentials) for the subscription's "
+                    + "backlog. Default: the real service, none against a Pub/Sub emulator.")
+    String monitoringEndpoint;
+
+    @Option(names = "--backlog-poll-interval", paramLabel = "DURATION", defaultValue = "60s",
+            description = "Cloud mode: how often the subscription's backlog (num_undelivered_messages) is read "
+                    + "from Cloud Monitoring for the source's pendingRecords metric; 0 turns it off "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String backlogPollInterval;
 
     // ---- Cloud Storage
     @Option(names = "--gcs-endpoint", paramLabel = "URL",
@@ -135,6 +149,37 @@ final class JobOptions {
             description = "Images declaring more pixels go to dead-letter as too_many_pixels, undecoded "
                     + "(default: ${DEFAULT-VALUE}).")
     long maxImagePixels;
+
+    // ---- model rollout
+    @Option(names = "--model-repository", paramLabel = "DIR",
+            description = "Watch a model repository instead of loading one --model: a local folder or gs:// prefix "
+                    + "with one folder per version (model.onnx, its sidecar, labels) and a CURRENT object naming the "
+                    + "version to run; a new name in CURRENT is loaded, checked and swapped in without a restart.")
+    String modelRepository;
+
+    @Option(names = "--model-poll-interval", paramLabel = "DURATION", defaultValue = "30s",
+            description = "How often each TaskManager reads the repository's CURRENT and CANDIDATE; a new version "
+                    + "runs everywhere within this plus its load time (default: ${DEFAULT-VALUE}).")
+    String modelPollInterval;
+
+    @Option(names = "--canary-fraction", paramLabel = "F", defaultValue = "0",
+            description = "Also classify this share of the images (chosen by a hash of their key) with the "
+                    + "repository's CANDIDATE version, and compare (default: ${DEFAULT-VALUE}: off).")
+    double canaryFraction;
+
+    @Option(names = "--canary-images", paramLabel = "N", defaultValue = "200",
+            description = "Compared images after which the canary judge decides (default: ${DEFAULT-VALUE}).")
+    int canaryImages;
+
+    @Option(names = "--canary-min-agreement", paramLabel = "A", defaultValue = "0.95",
+            description = "Share of compared images whose top label must agree to promote (default: ${DEFAULT-VALUE}).")
+    double canaryMinAgreement;
+
+    @Option(names = "--canary-auto-promote",
+            description = "Let the canary judge publish its decision: rewrite CURRENT (promote) or write "
+                    + "<version>/REJECTED (reject). Needs write access to those objects; without it the decision "
+                    + "is only logged and counted.")
+    boolean canaryAutoPromote;
 
     // ---- outputs
     @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = "out",

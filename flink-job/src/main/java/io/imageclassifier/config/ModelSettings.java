@@ -5,7 +5,8 @@ import java.io.Serializable;
 /**
  * Which model runs and how.
  *
- * @param model               ONNX model location (local path; gs:// and https:// where supported)
+ * @param model               ONNX model location (local path; gs:// and https:// where supported); with a
+ *                            watched repository, the repository's location
  * @param labels              labels file, or null for the sidecar's "labels" entry / the default
  * @param topK                how many best classes each prediction lists
  * @param confidenceThreshold predictions whose top score is below this go to the dead-letter output
@@ -13,6 +14,7 @@ import java.io.Serializable;
  * @param executionProvider   {@code cpu} or {@code cuda} (falls back to CPU with a warning)
  * @param maxImageBytes       objects larger than this are rejected before download/decode
  * @param maxImagePixels      images whose header declares more pixels are rejected before decode
+ * @param rollout             model repository watching and canary rollout
  */
 public record ModelSettings(
         String model,
@@ -22,7 +24,8 @@ public record ModelSettings(
         int intraOpThreads,
         String executionProvider,
         long maxImageBytes,
-        long maxImagePixels) implements Serializable {
+        long maxImagePixels,
+        ModelRolloutSettings rollout) implements Serializable {
     public ModelSettings {
         ConfigException.require(model != null && !model.isBlank(), "--model", "must not be empty");
         ConfigException.require(topK >= 1 && topK <= 1000, "--top-k", "must be between 1 and 1000, was " + topK);
@@ -33,5 +36,6 @@ public record ModelSettings(
                 "--execution-provider", "must be cpu or cuda, was " + executionProvider);
         ConfigException.require(maxImageBytes > 0, "--max-image-bytes", "must be positive");
         ConfigException.require(maxImagePixels > 0, "--max-image-pixels", "must be positive");
+        ConfigException.require(rollout != null, "--model-repository", "settings must be set");
     }
 }

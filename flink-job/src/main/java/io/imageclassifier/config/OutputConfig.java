@@ -6,7 +6,7 @@ import java.io.Serializable;
  * Where predictions and dead letters go besides BigQuery.
  *
  * @param outputDir  base directory (local path or gs://); predictions under {@code predictions/},
- *                   rejected inputs under {@code dead-letter/}
+ *                   rejected inputs under {@code dead-letter/}, canary comparisons under {@code canary/}
  * @param console    also print one line per prediction to stdout
  */
 public record OutputConfig(String outputDir, boolean console) implements Serializable {
@@ -22,6 +22,11 @@ public record OutputConfig(String outputDir, boolean console) implements Seriali
     /** Directory of dead-letter JSON Lines files. */
     public String deadLetterDir() {
         return join(outputDir, "dead-letter");
+    }
+
+    /** Directory of canary comparison JSON Lines files (apart from the predictions). */
+    public String canaryDir() {
+        return join(outputDir, "canary");
     }
 
     private static String join(String base, String child) {

@@ -11,7 +11,10 @@ public enum DeadLetterReason {
     EMPTY("empty"),
     /** Object larger than the byte limit (checked before reading/decoding). */
     TOO_LARGE("too_large"),
-    /** Declared width x height above the pixel limit (checked from the header, before decoding). */
+    /**
+     * Declared size beyond the limits, checked from the header before decoding: width x height above
+     * the pixel limit, an aspect ratio above 100:1, or more decode memory than the budget.
+     */
     TOO_MANY_PIXELS("too_many_pixels"),
     /** A recognised container we do not decode, or no decoder claims the bytes. */
     UNSUPPORTED_FORMAT("unsupported_format"),
@@ -31,7 +34,7 @@ public enum DeadLetterReason {
     FETCH_ERROR("fetch_error"),
     /** BigQuery rejected the row. */
     ROW_REJECTED("row_rejected"),
-    /** Inference itself failed for this input. */
+    /** Inference failed. No longer written: a failed model run fails the task (it is never the image's fault). */
     INFERENCE_ERROR("inference_error");
 
     private final String code;

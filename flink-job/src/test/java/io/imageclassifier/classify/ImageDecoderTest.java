@@ -1,5 +1,6 @@
 package io.imageclassifier.classify;
 
+import io.imageclassifier.testing.PoisonImageReaderSpi;
 import io.imageclassifier.testing.TestImages;
 
 import static io.imageclassifier.testing.TestImages.BLUE;
@@ -194,6 +195,75 @@ class ImageDecoderTest {
         RgbImage img = decoder.decode(png, PreprocessSpec.defaults());
         assertQuadrants(img, 400, 267, 0);
         assertThat(decoder.decode(png).width()).isEqualTo(1200);
+    }
+
+    @Test
+    void rejectsAnExtremeAspectRatioBeforeDecoding() throws Exception {
+        byte[] png = TestImages.blackPng(49_000_000, 1, 8, 2); // within the pixel limit, 147 MB of pixels
+        long before = allocatedBytes();
+        ImageRejectedException e = catchThrowableOfType(ImageRejectedException.class,
+                () -> decoder.decode(png, PreprocessSpec.defaults()));
+        long allocated = allocatedBytes() - before;
+        assertThat(e).as("rejection").isNotNull();
+        assertThat(e.reason()).isEqualTo(DeadLetterReason.TOO_MANY_PIXELS);
+        assertThat(e.getMessage()).contains("49000000x1").contains("aspect ratio");
+        assertThat(allocated).as("bytes allocated").isLessThan(16L << 20);
+    }
+
+    @Test
+    void rejectsA16BitRasterAboveTheDecodeBudgetBeforeAllocatingIt() throws Exception {
+        // 16-bit RGBA, shorter side too small to subsample: 162 MB of raster + the 8-bit copy > 200 MB.
+        byte[] png = TestImages.blackPng(45_000, 450, 16, 6);
+        long before = allocatedBytes();
+        ImageRejectedException e = catchThrowableOfType(ImageRejectedException.class,
+                () -> decoder.decode(png, PreprocessSpec.defaults()));
+        long allocated = allocatedBytes() - before;
+        assertThat(e).as("rejection").isNotNull();
+        assertThat(e.reason()).isEqualTo(DeadLetterReason.TOO_MANY_PIXELS);
+        assertThat(e.getMessage()).contains("45000x450").contains("16-bit").contains("MB");
+        assertThat(allocated).as("bytes allocated").isLessThan(16L << 20);
+    }
+
+    @Test
+    void decodesALarge16BitRasterThatSubsamplingBringsWithinTheBudget() throws Exception {
+        // 16-bit RGBA 6000 x 4000 (192 MB at full size): read at 1/15, which the model needs anyway.
+        RgbImage img = decoder.decode(TestImages.blackPng(6000, 4000, 16, 6), PreprocessSpec.defaults());
+        assertThat(img.width()).isEqualTo(400);
+        assertThat(img.rgb(0, 0)).isEqualTo(WHITE); // transparent black composited on white
+    }
+
+    @Test
+    void rejectsAnIccProfileDeclaringMoreBytesThanItCarries() throws Exception {
+        // A CMYK JPEG (decoded by ImageIO, which reads the profile) whose 128-byte ICC header says 4 GB.
+        byte[] profile = new byte[128];
+        Mutator.put(profile, 0, 4, 0xff7f_0000L, false);
+        byte[] id = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
+        int len = 2 + id.length + 2 + profile.length;
+        byte[] segment = TestImages.concat(TestImages.concat(new byte[] {(byte) 0xff, (byte) 0xe2, (byte) (len >> 8),
+            (byte) len}, id), TestImages.concat(new byte[] {1, 1}, profile));
+        byte[] jpeg = TestImages.insertAfterSoi(TestImages.cmykJpeg(32, 24), segment);
+        ImageRejectedException e = catchThrowableOfType(ImageRejectedException.class, () -> decoder.decode(jpeg));
+        assertThat(e).as("rejection").isNotNull();
+        assertThat(e.reason()).isEqualTo(DeadLetterReason.DECODE_ERROR);
+        assertThat(e.getMessage()).contains("ICC profile declares 4286513152 bytes");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"probe", "header", "types", "read", "stack", "oom", "convert"})
+    void whateverADecodeStageThrowsBecomesARejectionAndTheDecoderCarriesOn(String stage) throws Exception {
+        byte[] poison = PoisonImageReaderSpi.image(stage, "unit");
+        ImageRejectedException e = catchThrowableOfType(ImageRejectedException.class, () -> decoder.decode(poison));
+        assertThat(e).as("rejection").isNotNull();
+        assertThat(e.reason()).isIn(DeadLetterReason.DECODE_ERROR, DeadLetterReason.UNSUPPORTED_FORMAT);
+        assertThat(e.getMessage()).contains(stage.equals("probe") ? "no image decoder" : "poison");
+        assertQuadrants(decoder.decode(TestImages.write(TestImages.quadrants(16, 8, BufferedImage.TYPE_3BYTE_BGR),
+                "png")), 16, 8, 0);
+    }
+
+    @Test
+    void runsOutOfMemoryOnceThenDecodesOnTheRetry() throws Exception {
+        RgbImage img = decoder.decode(PoisonImageReaderSpi.image("oom-once", "retry-unit"));
+        assertThat(img.width()).isEqualTo(8);
     }
 
     private void assertRejected(byte[] bytes, DeadLetterReason reason) {

@@ -160,4 +160,19 @@ class PreprocessorTest {
     private static int channel(RgbImage img, int x, int y, int c) {
         return img.rgb(x, y) >> (16 - 8 * c) & 0xff;
     }
+
+    @Test
+    void anExtremeAspectRatioDoesNotOverflowTheResizeArithmetic() {
+        // 16,777,217 x 1: with the shorter side scaled to 256, the longer one is 2^32 + 256, which an
+        // int holds as 256, and the "centre crop" would then sample the whole width.
+        int w = 16_777_217;
+        byte[] rgb = new byte[w * 3];
+        java.util.Arrays.fill(rgb, w, 2 * w, (byte) 200); // only the middle third is 200, the rest 0
+        float[] t = new Preprocessor(PreprocessSpec.defaults()).preprocess(RgbImage.packed(w, 1, rgb));
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < 224 * 224; i++) {
+                assertThat(t[c * 224 * 224 + i]).isCloseTo((float) norm(200, c), within(1e-4f));
+            }
+        }
+    }
 }

@@ -25,9 +25,11 @@ final class FlinkConfigKeys {
 
     /**
      * Keys that belong to components whose classes are not on the test classpath: the operator,
-     * Flink's Kubernetes integration, and reporters configured by name.
+     * Flink's Kubernetes integration, reporters configured by name, and the operator's autoscaler
+     * (checked by {@link AutoscalerKeys} instead).
      */
-    static final List<String> UNCHECKED_PREFIXES = List.of("kubernetes.operator.", "kubernetes.", "metrics.reporter.");
+    static final List<String> UNCHECKED_PREFIXES = List.of("kubernetes.operator.", "kubernetes.", "metrics.reporter.",
+            AutoscalerKeys.PREFIX);
 
     private final Map<String, ConfigOption<?>> options = new HashMap<>();
     private final Map<String, String> deprecated = new HashMap<>();

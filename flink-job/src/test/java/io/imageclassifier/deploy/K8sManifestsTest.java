@@ -72,6 +72,7 @@ class K8sManifestsTest {
 
         assertThat(flinkKeys.size()).as("Flink options found on the classpath").isGreaterThan(200);
         assertThat(flinkKeys.check(conf)).as("unknown, deprecated or invalid Flink keys").isEmpty();
+        assertThat(AutoscalerKeys.check(conf)).as("unknown, deprecated or invalid autoscaler keys").isEmpty();
 
         assertThat(spec.path("flinkVersion").asText()).isEqualTo("v2_3");
         assertThat(spec.path("job").path("upgradeMode").asText()).isEqualTo("savepoint");
@@ -199,7 +200,59 @@ class K8sManifestsTest {
         assertThat(spec.path("job").path("entryClass").asText()).isEqualTo(io.imageclassifier.ImageClassifierJob.class.getName());
     }
 
+    /**
+     * The autoscaling overlay: the same job as the example, with the operator's autoscaler on and
+     * its delays longer than a rescale's restart (new pods, model load, JIT warm-up), and a max
+     * parallelism that keeps savepoints of the plain deployment restorable.
+     */
+    @Test
+    void autoscalingOverlayEnablesTheAutoscalerWithDelaysThatOutlastARestart() throws Exception {
+        Path root = RepoPaths.root();
+        JsonNode spec = Kustomize.only(Kustomize.render(root.resolve("k8s/overlays/autoscaling")), "FlinkDeployment",
+                null).path("spec");
+        JsonNode example = Kustomize.only(Kustomize.render(root.resolve("k8s/overlays/example")), "FlinkDeployment",
+                null).path("spec");
+        Map<String, String> conf = flinkConfiguration(spec);
+        Map<String, String> base = flinkConfiguration(example);
+
+        assertThat(conf).containsEntry("job.autoscaler.enabled", "true")
+                .containsEntry("jobmanager.scheduler", "adaptive")
+                // Flink's default for the base parallelism 4: keyed state stays restorable both ways.
+                .containsEntry("pipeline.max-parallelism", "128");
+        assertThat(base).doesNotContainKey("pipeline.max-parallelism");
+        assertThat(org.apache.flink.runtime.state.KeyGroupRangeAssignment.computeDefaultMaxParallelism(
+                spec.path("job").path("parallelism").asInt())).isEqualTo(128);
+        assertThat(conf).containsAllEntriesOf(base);
+        assertThat(spec.path("job")).isEqualTo(example.path("job"));
+
+        Duration restart = duration(conf, "job.autoscaler.restart.time");
+        assertThat(duration(conf, "job.autoscaler.stabilization.interval")).isGreaterThanOrEqualTo(restart);
+        assertThat(duration(conf, "job.autoscaler.metrics.window")).isGreaterThanOrEqualTo(Duration.ofMinutes(5));
+        assertThat(duration(conf, "job.autoscaler.scale-down.interval"))
+                .isGreaterThanOrEqualTo(restart.multipliedBy(10));
+        double target = Double.parseDouble(conf.get("job.autoscaler.utilization.target"));
+        assertThat(target).isBetween(Double.parseDouble(conf.get("job.autoscaler.utilization.min")),
+                Double.parseDouble(conf.get("job.autoscaler.utilization.max")));
+        assertThat(Integer.parseInt(conf.get("job.autoscaler.vertex.max-parallelism"))).isBetween(1, 128);
+    }
+
+    private static Duration duration(Map<String, String> conf, String key) {
+        assertThat(conf).containsKey(key);
+        return TimeUtils.parseDuration(conf.get(key));
+    }
+
     // ---- the checks above catch mistakes: they fail on broken manifests
+
+    @Test
+    void autoscalerCheckRejectsMisspeltAndRenamedKeysAndBadValues() {
+        assertThat(AutoscalerKeys.check(Map.of(
+                "job.autoscaler.enable", "true",
+                "job.autoscaler.target.utilization", "0.7",
+                "job.autoscaler.metrics.window", "ten minutes",
+                "job.autoscaler.utilization.target", "high",
+                "job.autoscaler.enabled", "true")))
+                .hasSize(4);
+    }
 
     @Test
     void schemaValidationRejectsMisspeltFieldsAndBadEnumValues() throws Exception {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,26 @@ public final class JsonRows {
     private JsonRows() {}
 
     public static List<JsonNode> read(Path dir) {
+        // A running FileSink renames and deletes its hidden in-progress files while the folder is
+        // walked: a file that vanished between listing and reading means "look again".
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return readOnce(dir);
+            } catch (NoSuchFileException e) {
+                if (attempt == 10) {
+                    throw new UncheckedIOException(e);
+                }
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException) || attempt == 10) {
+                    throw e;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static List<JsonNode> readOnce(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
@@ -32,8 +53,6 @@ public final class JsonRows {
                     }
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         return rows;
     }

@@ -151,6 +151,63 @@ public final class TestImages {
         return bytes.toByteArray();
     }
 
+    /** A 16-bit-per-sample RGB copy of {@code img} (each 8-bit sample v becomes v * 257). */
+    public static BufferedImage sixteenBit(BufferedImage img) {
+        java.awt.image.ColorModel cm = new java.awt.image.ComponentColorModel(
+                java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB), false, false,
+                java.awt.Transparency.OPAQUE, java.awt.image.DataBuffer.TYPE_USHORT);
+        WritableRaster r = cm.createCompatibleWritableRaster(img.getWidth(), img.getHeight());
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int rgb = img.getRGB(x, y);
+                r.setPixel(x, y, new int[] {(rgb >> 16 & 0xff) * 257, (rgb >> 8 & 0xff) * 257, (rgb & 0xff) * 257});
+            }
+        }
+        return new BufferedImage(cm, r, false, null);
+    }
+
+    /**
+     * A valid PNG of {@code w x h} black pixels with the given bit depth and colour type (0 grey,
+     * 2 RGB, 4 grey + alpha, 6 RGBA), compressed as it goes: a 49,000,000 x 1 image is a few
+     * hundred kilobytes.
+     */
+    public static byte[] blackPng(int w, int h, int bitDepth, int colorType) {
+        int samples = switch (colorType) {
+            case 0 -> 1;
+            case 2 -> 3;
+            case 4 -> 2;
+            case 6 -> 4;
+            default -> throw new IllegalArgumentException("colour type " + colorType);
+        };
+        long rowBytes = 1 + ((long) w * samples * bitDepth + 7) / 8; // filter byte + samples
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        byte[] ihdr = new byte[13];
+        putInt(ihdr, 0, w);
+        putInt(ihdr, 4, h);
+        ihdr[8] = (byte) bitDepth;
+        ihdr[9] = (byte) colorType;
+        pngChunk(out, "IHDR", ihdr);
+        Deflater d = new Deflater(Deflater.BEST_SPEED);
+        byte[] zeros = new byte[1 << 16];
+        byte[] buf = new byte[1 << 16];
+        ByteArrayOutputStream idat = new ByteArrayOutputStream();
+        for (long left = rowBytes * h; left > 0; left -= zeros.length) {
+            d.setInput(zeros, 0, (int) Math.min(zeros.length, left));
+            while (!d.needsInput()) {
+                idat.write(buf, 0, d.deflate(buf));
+            }
+        }
+        d.finish();
+        while (!d.finished()) {
+            idat.write(buf, 0, d.deflate(buf));
+        }
+        d.end();
+        pngChunk(out, "IDAT", idat.toByteArray());
+        pngChunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
     /** A valid PNG header declaring {@code w x h} RGB pixels, with a tiny IDAT: a decompression bomb. */
     public static byte[] pngBomb(int w, int h) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -210,7 +267,54 @@ public final class TestImages {
                 bits.write((rgb & 0xff) == 255 ? 1 : 0, 1); // blue
             }
         }
-        byte[] vp8l = bits.toByteArray();
+        return riffWebp(bits.toByteArray());
+    }
+
+    /**
+     * A valid 64x64 lossless WebP (black) whose entropy image names prefix-code group 65,535, and
+     * which then spells out all 65,536 groups (five one-symbol codes each, 27 bits): a decoder that
+     * builds Huffman tables for every declared group builds 65,536 sets, where libwebp builds only
+     * the one the pixels use. 220 KB.
+     */
+    public static byte[] webpLosslessHuffmanGroups() {
+        BitWriter bits = new BitWriter();
+        bits.write(0x2f, 8); // VP8L signature
+        bits.write(63, 14);
+        bits.write(63, 14);
+        bits.write(0, 1); // alpha_is_used
+        bits.write(0, 3); // version
+        bits.write(0, 1); // no transform
+        bits.write(0, 1); // no colour cache
+        bits.write(1, 1); // meta prefix codes
+        bits.write(7, 3); // prefix bits 9: the entropy image is 1x1
+        bits.write(0, 1); // entropy image: no colour cache
+        for (int code = 0; code < 5; code++) { // its one pixel: green 255, red 255 -> group 0xffff
+            oneSymbolCode(bits, code < 2 ? 255 : 0);
+        }
+        for (int group = 0; group < 65_536; group++) {
+            for (int code = 0; code < 5; code++) { // green, red, blue 0; alpha 255; distance 0
+                if (code == 3) {
+                    oneSymbolCode(bits, 255);
+                } else {
+                    bits.write(1, 1); // simple code
+                    bits.write(0, 1); // one symbol
+                    bits.write(0, 1); // in 1 bit
+                    bits.write(0, 1);
+                }
+            }
+        }
+        // Every code has one symbol, so the pixels take no bits.
+        return riffWebp(bits.toByteArray());
+    }
+
+    private static void oneSymbolCode(BitWriter bits, int symbol) {
+        bits.write(1, 1); // simple code
+        bits.write(0, 1); // one symbol
+        bits.write(1, 1); // in 8 bits
+        bits.write(symbol, 8);
+    }
+
+    private static byte[] riffWebp(byte[] vp8l) {
         int pad = vp8l.length % 2;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes("RIFF".getBytes(StandardCharsets.US_ASCII));

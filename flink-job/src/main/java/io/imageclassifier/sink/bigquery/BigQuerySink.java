@@ -58,7 +58,7 @@ public final class BigQuerySink implements Sink<Prediction>, SupportsCommitter<B
 
     @Override
     public Committer<BigQueryCommittable> createCommitter(CommitterInitContext context) {
-        return new BigQueryCommitter(services.create(), options.maxAttempts(),
+        return new BigQueryCommitter(services.create(), options,
                 context.metricGroup().addGroup(SinkMetrics.GROUP).counter(BigQueryCommitter.ROWS_COMMITTED));
     }
 

@@ -9,9 +9,12 @@ import java.time.Duration;
  * @param maxBatchRows   rows per AppendRows request
  * @param maxBatchBytes  serialized bytes per request; kept well under the API's 10 MB request limit
  * @param maxInFlight    append requests awaiting a response before {@code write} blocks (back-pressure)
- * @param maxAttempts    attempts per request or call on transient errors before the job fails
+ * @param maxAttempts    attempts per append request or stream creation on transient errors before the job fails
  * @param initialBackoff first retry delay, doubled per attempt
  * @param maxBackoff     cap of the retry delay
+ * @param commitRetryTimeout how long the committer retries a transient finalize/commit failure
+ *                       before it fails the job; it blocks its task meanwhile, so keep it well under
+ *                       the checkpoint timeout
  */
 public record BigQueryWriteOptions(
         int maxBatchRows,
@@ -19,7 +22,8 @@ public record BigQueryWriteOptions(
         int maxInFlight,
         int maxAttempts,
         Duration initialBackoff,
-        Duration maxBackoff) implements Serializable {
+        Duration maxBackoff,
+        Duration commitRetryTimeout) implements Serializable {
 
     /** 9 MB: under 95 % of the 10 MB AppendRows limit, leaving room for the request envelope. */
     public static final long DEFAULT_MAX_BATCH_BYTES = 9L * 1024 * 1024;
@@ -32,19 +36,31 @@ public record BigQueryWriteOptions(
         require(maxAttempts > 0, "maxAttempts must be > 0");
         require(initialBackoff != null && !initialBackoff.isNegative(), "initialBackoff must be >= 0");
         require(maxBackoff != null && maxBackoff.compareTo(initialBackoff) >= 0, "maxBackoff must be >= initialBackoff");
+        require(commitRetryTimeout != null && !commitRetryTimeout.isNegative(), "commitRetryTimeout must be >= 0");
     }
 
-    /** 500 rows or 9 MB per request, 4 in flight, 8 attempts from 200 ms up to 10 s. */
+    /**
+     * 500 rows or 9 MB per request, 4 in flight, 8 attempts from 200 ms up to 10 s; commits retried
+     * for up to 2 minutes (an outage of a minute or two delays commits instead of restarting the job).
+     */
     public static BigQueryWriteOptions defaults() {
-        return new BigQueryWriteOptions(500, DEFAULT_MAX_BATCH_BYTES, 4, 8, Duration.ofMillis(200), Duration.ofSeconds(10));
+        return new BigQueryWriteOptions(500, DEFAULT_MAX_BATCH_BYTES, 4, 8, Duration.ofMillis(200), Duration.ofSeconds(10),
+                Duration.ofMinutes(2));
     }
 
     public BigQueryWriteOptions withMaxBatchRows(int rows) {
-        return new BigQueryWriteOptions(rows, maxBatchBytes, maxInFlight, maxAttempts, initialBackoff, maxBackoff);
+        return new BigQueryWriteOptions(rows, maxBatchBytes, maxInFlight, maxAttempts, initialBackoff, maxBackoff,
+                commitRetryTimeout);
     }
 
     public BigQueryWriteOptions withBackoff(int attempts, Duration initial, Duration max) {
-        return new BigQueryWriteOptions(maxBatchRows, maxBatchBytes, maxInFlight, attempts, initial, max);
+        return new BigQueryWriteOptions(maxBatchRows, maxBatchBytes, maxInFlight, attempts, initial, max,
+                commitRetryTimeout);
+    }
+
+    public BigQueryWriteOptions withCommitRetryTimeout(Duration timeout) {
+        return new BigQueryWriteOptions(maxBatchRows, maxBatchBytes, maxInFlight, maxAttempts, initialBackoff, maxBackoff,
+                timeout);
     }
 
     /** Delay before retry number {@code attempt} (1-based). */

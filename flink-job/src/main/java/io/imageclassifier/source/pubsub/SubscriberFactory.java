@@ -1,11 +1,15 @@
 package io.imageclassifier.source.pubsub;
 
+import com.google.api.core.ApiService;
 import com.google.cloud.pubsub.v1.MessageReceiver;
-import com.google.cloud.pubsub.v1.Subscriber;
 import java.io.Serializable;
 
-/** Builds the client's {@link Subscriber} on the task manager; serializable so the source can ship it. */
+/**
+ * Builds the client's StreamingPull {@code Subscriber} on the task manager; serializable so the
+ * source can ship it. Typed as the {@link ApiService} the reader drives (start, stop, failure), so
+ * that reader tests can hand in a fake stream of messages.
+ */
 @FunctionalInterface
 public interface SubscriberFactory extends Serializable {
-    Subscriber create(String subscription, MessageReceiver receiver);
+    ApiService create(String subscription, MessageReceiver receiver);
 }

@@ -9,7 +9,11 @@ import io.imageclassifier.record.Prediction;
 import io.imageclassifier.sink.bigquery.fake.FakeBigQueryRest;
 import io.imageclassifier.sink.bigquery.fake.FakeBigQueryWrite;
 import io.imageclassifier.sink.bigquery.services.GoogleBigQueryServices;
+import io.imageclassifier.sink.bigquery.fake.ObjectStoreFileSystem;
+import io.imageclassifier.testing.JsonRows;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -35,11 +41,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * 200 predictions through the BigQuery sink on a MiniCluster, into the BigQueryWrite gRPC fake via
  * the real Storage Write client, in both delivery modes, with and without injected failures: one
- * while rows are appended but not committed, one after a commit.
+ * while rows are appended but not committed, one after a commit; and rows BigQuery rejects, which
+ * must become visible dead letters while the job runs.
  */
 class BigQuerySinkITCase {
 
@@ -106,6 +114,44 @@ class BigQuerySinkITCase {
         List<DynamicMessage> rows = fake.committedRows(TABLE);
         assertThat(rows.size()).isGreaterThanOrEqualTo(ROWS);
         assertThat(rows.stream().map(r -> field(r, "name")).distinct().count()).isEqualTo(ROWS);
+    }
+
+    /**
+     * Rejected rows of a job that keeps running become visible dead-letter files after the next
+     * checkpoint, also where (as on gs://) a file exists only once it is closed.
+     */
+    @Test
+    void rejectedRowsBecomeVisibleDeadLettersAfterTheNextCheckpointWhileTheJobRuns(@TempDir Path deadLetters)
+            throws Exception {
+        fake.rejectRows(row -> Set.of("img-3.jpg", "img-90.jpg").contains((String) field(row, "name")));
+        BigQueryConfig config = BigQueryConfig.parseTable("proj.ds.predictions", BigQueryDelivery.EXACTLY_ONCE,
+                rest.endpoint(), fake.endpoint());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.enableCheckpointing(200);
+        DataGeneratorSource<Prediction> endless = new DataGeneratorSource<>(
+                (GeneratorFunction<Long, Prediction>) TestPredictions::prediction, Long.MAX_VALUE,
+                RateLimiterStrategy.perSecond(50), TypeInformation.of(Prediction.class));
+        env.fromSource(endless, WatermarkStrategy.noWatermarks(), "predictions")
+                .sinkTo(BigQuerySink.builder(config).deadLetterDir(ObjectStoreFileSystem.uri(deadLetters))
+                        .options(BigQueryWriteOptions.defaults().withMaxBatchRows(10)).build());
+        JobClient job = env.executeAsync("bigquery-rejected-rows");
+        try {
+            for (String name : List.of("img-3.jpg", "img-90.jpg")) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (JsonRows.read(deadLetters).stream().noneMatch(r -> r.get("name").asText().equals(name))) {
+                    assertThat(System.nanoTime()).as("%s visible within 60 s", name).isLessThan(deadline);
+                    Thread.sleep(50);
+                }
+                assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+            }
+            assertThat(JsonRows.read(deadLetters)).allSatisfy(r -> {
+                assertThat(r.get("reason").asText()).isEqualTo("row_rejected");
+                assertThat(r.get("message").asText()).contains("proj.ds.predictions");
+            });
+        } finally {
+            job.cancel().get();
+        }
     }
 
     private void run(BigQueryDelivery delivery, boolean injectFailures) throws Exception {
@@ -208,6 +254,9 @@ class BigQuerySinkITCase {
         public void reject(io.imageclassifier.record.DeadLetter deadLetter) {
             throw new AssertionError("unexpected rejected row " + deadLetter);
         }
+
+        @Override
+        public void publish() {}
 
         @Override
         public void close() {}

@@ -96,7 +96,16 @@ public final class CloudEmulators implements BeforeAllCallback {
         return gone;
     }
 
-    private static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    /**
+     * Starts both emulators outside JUnit (for the cloud benchmark), with the same settings as the
+     * tests; close the result to stop them.
+     */
+    public static Running startStandalone() {
+        return Running.start();
+    }
+
+    /** Both emulators running; {@link #close()} stops them. */
+    public static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         final EmulatorProcess pubsub;
         final EmulatorProcess gcs;
         final PubSubTestClient client;
@@ -166,6 +175,29 @@ public final class CloudEmulators implements BeforeAllCallback {
             return java.util.stream.Stream.concat(java.util.stream.Stream.of(javaBin.toString(), "-Xmx512m", "-cp",
                             grpcApi + java.io.File.pathSeparator + jar.get(), "com.google.cloud.pubsub.testing.v1.Main"),
                     args.stream()).toList();
+        }
+
+        /** {@code host:port} of the Pub/Sub emulator. */
+        public String pubsubEndpoint() {
+            return "127.0.0.1:" + pubsub.port;
+        }
+
+        /** {@code http://host:port} of the GCS emulator. */
+        public String gcsEndpoint() {
+            return "http://127.0.0.1:" + gcs.port;
+        }
+
+        /** Process ids of the Pub/Sub emulator's JVM and of fake-gcs-server (to read their CPU time). */
+        public long pubsubPid() {
+            return pubsub.pid();
+        }
+
+        public long gcsPid() {
+            return gcs.pid();
+        }
+
+        public PubSubTestClient client() {
+            return client;
         }
 
         private static Path require(Optional<Path> binary, String what) {

@@ -46,6 +46,11 @@ final class EmulatorProcess implements AutoCloseable {
         return emulator;
     }
 
+    /** The process id (of the emulator itself: it is started directly, not through a shell). */
+    long pid() {
+        return process.pid();
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

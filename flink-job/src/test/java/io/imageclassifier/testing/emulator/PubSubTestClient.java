@@ -34,7 +34,7 @@ public final class PubSubTestClient implements AutoCloseable {
     private final ManagedChannel channel;
     private final TransportChannelProvider channels;
 
-    PubSubTestClient(String hostPort) {
+    public PubSubTestClient(String hostPort) {
         channel = ManagedChannelBuilder.forTarget(hostPort).usePlaintext().build();
         channels = FixedTransportChannelProvider.create(GrpcTransportChannel.create(channel));
     }
@@ -51,6 +51,21 @@ public final class PubSubTestClient implements AutoCloseable {
         try (SubscriptionAdminClient admin = SubscriptionAdminClient.create(SubscriptionAdminSettings.newBuilder()
                 .setTransportChannelProvider(channels).setCredentialsProvider(NoCredentialsProvider.create()).build())) {
             admin.createSubscription(subscription, topic, PushConfig.getDefaultInstance(), 10);
+        }
+    }
+
+    /** A subscription with the given ack deadline (the benchmark's, like a deployment's). */
+    public void createSubscription(String subscription, String topic, int ackDeadlineSeconds) throws IOException {
+        try (SubscriptionAdminClient admin = SubscriptionAdminClient.create(SubscriptionAdminSettings.newBuilder()
+                .setTransportChannelProvider(channels).setCredentialsProvider(NoCredentialsProvider.create()).build())) {
+            admin.createSubscription(subscription, topic, PushConfig.getDefaultInstance(), ackDeadlineSeconds);
+        }
+    }
+
+    public void deleteSubscription(String subscription) throws IOException {
+        try (SubscriptionAdminClient admin = SubscriptionAdminClient.create(SubscriptionAdminSettings.newBuilder()
+                .setTransportChannelProvider(channels).setCredentialsProvider(NoCredentialsProvider.create()).build())) {
+            admin.deleteSubscription(subscription);
         }
     }
 

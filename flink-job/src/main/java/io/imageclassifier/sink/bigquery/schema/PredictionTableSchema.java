@@ -20,6 +20,9 @@ public final class PredictionTableSchema {
     /** Column partitioned by day. */
     public static final String PARTITION_COLUMN = "event_time";
 
+    /** Columns of the older (PySpark) job's table, which come first. */
+    public static final int SEED_COLUMNS = 10;
+
     private static final List<Field> TOP_K_FIELDS = List.of(
             nullable("label", StandardSQLTypeName.STRING),
             nullable("label_index", StandardSQLTypeName.INT64),
@@ -48,6 +51,11 @@ public final class PredictionTableSchema {
     /** The REST (google-cloud-bigquery) schema. */
     public static Schema schema() {
         return SCHEMA;
+    }
+
+    /** The columns this job added to the older job's ten, in order (all NULLABLE or REPEATED). */
+    public static List<Field> additions() {
+        return SCHEMA.getFields().subList(SEED_COLUMNS, SCHEMA.getFields().size());
     }
 
     /** Table definition for creation: the schema, day-partitioned on {@link #PARTITION_COLUMN}. */

@@ -88,6 +88,20 @@ public final class BigQueryErrors {
         return null;
     }
 
+    /**
+     * The gRPC code and BigQuery's message, e.g. {@code PERMISSION_DENIED: Permission ... denied},
+     * without the client's wrapper class names; the exception's message when it carries no code.
+     */
+    public static String describe(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StatusRuntimeException s) {
+                String description = s.getStatus().getDescription();
+                return s.getStatus().getCode() + (description == null ? "" : ": " + description);
+            }
+        }
+        return failure.getMessage();
+    }
+
     /** The gRPC code somewhere in the cause chain, or null. */
     public static Status.Code code(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {

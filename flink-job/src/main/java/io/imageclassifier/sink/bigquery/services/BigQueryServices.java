@@ -35,6 +35,17 @@ public interface BigQueryServices extends AutoCloseable {
     /** Atomically commits finalized PENDING streams of one table. */
     BatchCommitWriteStreamsResponse batchCommit(String tablePath, List<String> streamNames);
 
+    /** Replaces the schema of {@code project.dataset.table} (REST {@code tables.patch}); BigQuery allows adding columns. */
+    void updateSchema(String project, String dataset, String table, Schema schema);
+
+    /**
+     * Who the calls run as (a service account's e-mail) when the credentials tell, for error
+     * messages that say whom to grant a role; empty when unknown.
+     */
+    default Optional<String> principal() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 

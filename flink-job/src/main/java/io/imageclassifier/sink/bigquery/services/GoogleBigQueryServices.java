@@ -5,10 +5,13 @@ import com.google.api.gax.core.CredentialsProvider;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.auth.ServiceAccountSigner;
+import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.NoCredentials;
 import com.google.cloud.bigquery.BigQuery;
 import com.google.cloud.bigquery.BigQueryOptions;
 import com.google.cloud.bigquery.Schema;
+import com.google.cloud.bigquery.StandardTableDefinition;
 import com.google.cloud.bigquery.Table;
 import com.google.cloud.bigquery.TableDefinition;
 import com.google.cloud.bigquery.TableId;
@@ -26,6 +29,7 @@ import com.google.cloud.bigquery.storage.v1.WriteStream;
 import io.imageclassifier.config.BigQueryConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -35,8 +39,15 @@ import java.util.Optional;
  * and no credentials. The Storage Write connection pool stays off: it is a JVM-wide static cache
  * keyed by location and credentials, which would share dead connections across endpoints and jobs.
  * Clients are created lazily and owned by this instance only.
+ *
+ * <p>FinalizeWriteStream and BatchCommitWriteStreams are made without the client's own retries
+ * (by default it retries UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED silently for up to
+ * 10 minutes): the committer retries them itself, with a bounded, logged backoff.
  */
 public final class GoogleBigQueryServices implements BigQueryServices {
+
+    /** Deadline of one FinalizeWriteStream or BatchCommitWriteStreams call. */
+    static final Duration COMMIT_CALL_TIMEOUT = Duration.ofSeconds(60);
 
     private final BigQueryConfig config;
     private BigQuery bigQuery;
@@ -108,6 +119,24 @@ public final class GoogleBigQueryServices implements BigQueryServices {
     }
 
     @Override
+    public void updateSchema(String project, String dataset, String table, Schema schema) {
+        rest().update(TableInfo.of(TableId.of(project, dataset, table), StandardTableDefinition.of(schema)));
+    }
+
+    @Override
+    public Optional<String> principal() {
+        if (config.emulator()) {
+            return Optional.empty();
+        }
+        try {
+            return GoogleCredentials.getApplicationDefault() instanceof ServiceAccountSigner signer
+                    ? Optional.ofNullable(signer.getAccount()) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // only used to word an error message: unknown is fine
+        }
+    }
+
+    @Override
     public void close() {
         if (writeClient != null) {
             writeClient.close();
@@ -131,6 +160,8 @@ public final class GoogleBigQueryServices implements BigQueryServices {
         if (writeClient == null) {
             try {
                 BigQueryWriteSettings.Builder settings = BigQueryWriteSettings.newBuilder();
+                settings.finalizeWriteStreamSettings().setSimpleTimeoutNoRetriesDuration(COMMIT_CALL_TIMEOUT);
+                settings.batchCommitWriteStreamsSettings().setSimpleTimeoutNoRetriesDuration(COMMIT_CALL_TIMEOUT);
                 if (writeEndpoint() != null) {
                     settings.setEndpoint(writeEndpoint())
                             .setTransportChannelProvider(plaintextChannel())

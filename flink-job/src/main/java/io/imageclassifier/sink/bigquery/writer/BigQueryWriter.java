@@ -21,7 +21,8 @@ import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
  * encoded and batched (up to {@code maxBatchRows} or {@code maxBatchBytes}, under the 10 MB request
  * limit) and appended with explicit offsets; before the checkpoint barrier, {@link #flush} sends the
  * last batch and waits for every answer, then {@link #prepareCommit} hands the stream to the
- * committer, which finalizes and commits it once the checkpoint completes. Rows appended to a
+ * committer, which finalizes and commits it once the checkpoint completes; rows BigQuery rejected
+ * in the interval are published as dead-letter files by then. Rows appended to a
  * stream that never reaches a completed checkpoint stay invisible (BigQuery drops uncommitted
  * PENDING streams), and the source replays them into a new stream: no loss, no duplicates.
  *
@@ -69,6 +70,7 @@ public final class BigQueryWriter implements CommittingSinkWriter<Prediction, Bi
         if (appender != null) {
             appender.awaitAll();
         }
+        rejected.publish(); // after awaitAll: every rejection of the interval is known
     }
 
     @Override

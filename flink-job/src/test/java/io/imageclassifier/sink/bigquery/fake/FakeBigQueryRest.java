@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The two BigQuery REST calls table setup makes, for tests: {@code tables.get} (404 when missing)
- * and {@code tables.insert} (409 when present), on a loopback HTTP port. Tables are kept as the
- * JSON resources the client sent.
+ * The BigQuery REST calls table setup makes, for tests: {@code tables.get} (404 when missing),
+ * {@code tables.insert} (409 when present) and {@code tables.patch} of the schema (400 when it drops
+ * or changes a column, as BigQuery refuses; 403 after {@link #denyUpdates()}), on a loopback HTTP
+ * port. Tables are kept as the JSON resources the client sent.
  */
 public final class FakeBigQueryRest implements AutoCloseable {
 
@@ -28,6 +29,7 @@ public final class FakeBigQueryRest implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, ObjectNode> tables = new ConcurrentHashMap<>();
+    private volatile boolean denyUpdates;
     private HttpServer server;
 
     public FakeBigQueryRest start() throws IOException {
@@ -56,6 +58,11 @@ public final class FakeBigQueryRest implements AutoCloseable {
         tables.put(key(project, dataset, table), resource);
     }
 
+    /** Every later {@code tables.patch} is refused with 403, as for a principal without bigquery.tables.update. */
+    public void denyUpdates() {
+        denyUpdates = true;
+    }
+
     /** The stored table resource, or null. */
     public JsonNode table(String project, String dataset, String table) {
         return tables.get(key(project, dataset, table));
@@ -70,19 +77,22 @@ public final class FakeBigQueryRest implements AutoCloseable {
         String path = ex.getRequestURI().getPath();
         Matcher get = GET.matcher(path);
         Matcher insert = INSERT.matcher(path);
-        if (ex.getRequestMethod().equals("GET") && get.matches()) {
+        String method = ex.getRequestMethod();
+        String override = ex.getRequestHeaders().getFirst("X-HTTP-Method-Override");
+        if (method.equals("POST") && override != null) {
+            method = override; // the Java HTTP transport sends PATCH as an overridden POST
+        }
+        if (method.equals("PATCH") && get.matches()) {
+            patch(ex, key(get.group(1), get.group(2), get.group(3)));
+        } else if (method.equals("GET") && get.matches()) {
             ObjectNode t = tables.get(key(get.group(1), get.group(2), get.group(3)));
             if (t == null) {
                 error(ex, 404, "notFound", "Not found: Table " + get.group(1) + ":" + get.group(2) + "." + get.group(3));
             } else {
                 send(ex, 200, t);
             }
-        } else if (ex.getRequestMethod().equals("POST") && insert.matches()) {
-            InputStream in = ex.getRequestBody();
-            if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
-                in = new GZIPInputStream(in);
-            }
-            ObjectNode body = (ObjectNode) JSON.readTree(in);
+        } else if (method.equals("POST") && insert.matches()) {
+            ObjectNode body = body(ex);
             JsonNode ref = body.path("tableReference");
             String key = key(ref.path("projectId").asText(), ref.path("datasetId").asText(), ref.path("tableId").asText());
             if (tables.putIfAbsent(key, body) != null) {
@@ -92,8 +102,45 @@ public final class FakeBigQueryRest implements AutoCloseable {
                 send(ex, 200, body);
             }
         } else {
-            error(ex, 501, "notImplemented", "fake: " + ex.getRequestMethod() + " " + path);
+            error(ex, 501, "notImplemented", "fake: " + method + " " + path);
         }
+    }
+
+    /** Replaces the schema; like BigQuery, only adding columns is allowed. */
+    private void patch(HttpExchange ex, String key) throws IOException {
+        ObjectNode body = body(ex);
+        ObjectNode table = tables.get(key);
+        if (table == null) {
+            error(ex, 404, "notFound", "Not found: Table " + key);
+            return;
+        }
+        if (denyUpdates) {
+            error(ex, 403, "accessDenied", "Access Denied: Table " + key
+                    + ": Permission bigquery.tables.update denied on table " + key + " (or it may not exist).");
+            return;
+        }
+        JsonNode oldFields = table.path("schema").path("fields");
+        JsonNode newFields = body.path("schema").path("fields");
+        for (int i = 0; i < oldFields.size(); i++) {
+            JsonNode was = oldFields.get(i);
+            JsonNode now = newFields.get(i);
+            if (now == null || !now.path("name").asText().equals(was.path("name").asText())
+                    || !now.path("type").asText().equals(was.path("type").asText())) {
+                error(ex, 400, "invalid", "Provided Schema does not match Table " + key + ". Field "
+                        + was.path("name").asText() + " is missing or changed in new schema");
+                return;
+            }
+        }
+        table.set("schema", body.path("schema"));
+        send(ex, 200, table);
+    }
+
+    private static ObjectNode body(HttpExchange ex) throws IOException {
+        InputStream in = ex.getRequestBody();
+        if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
+            in = new GZIPInputStream(in);
+        }
+        return (ObjectNode) JSON.readTree(in);
     }
 
     private static void error(HttpExchange ex, int code, String reason, String message) throws IOException {

@@ -24,15 +24,20 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -43,7 +48,10 @@ import java.util.function.Predicate;
  * with offsets (OFFSET_ALREADY_EXISTS / OFFSET_OUT_OF_RANGE answered with a packed StorageError, as
  * BigQuery does, so the client raises its typed exceptions), the {@code _default} stream,
  * FinalizeWriteStream and atomic BatchCommitWriteStreams (STREAM_ALREADY_COMMITTED on a repeat).
- * Rows are decoded with the writer schema sent on the connection. Faults can be injected.
+ * Rows are decoded with the writer schema sent on the connection. Faults can be injected: into
+ * appends (errors, lost answers, rejected rows), and into FinalizeWriteStream and
+ * BatchCommitWriteStreams (an error code for N calls or for a duration, a stream error, a reply with
+ * neither commit time nor errors, and a lost reply: the commit is applied, the client gets an error).
  */
 public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImplBase implements AutoCloseable {
 
@@ -59,6 +67,10 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
     private int alreadyExistsAnswers;
     private int alreadyCommittedAnswers;
     private BiConsumer<String, List<DynamicMessage>> committedListener = (table, rows) -> {};
+
+    private final CommitFaults commitFaults = new CommitFaults();
+    private final Set<String> committedStreams = new LinkedHashSet<>();
+    private ScheduledExecutorService delayedReplies;
 
     private static final class Stream {
         final String table;
@@ -81,6 +93,11 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
     /** Starts on 127.0.0.1 and {@code port} (0: a free one). */
     public FakeBigQueryWrite start(int port) throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).addService(this).build().start();
+        delayedReplies = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fake-bigquery-delayed-replies");
+            t.setDaemon(true);
+            return t;
+        });
         return this;
     }
 
@@ -91,6 +108,7 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
 
     @Override
     public void close() throws InterruptedException {
+        delayedReplies.shutdownNow();
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
@@ -120,6 +138,16 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
     /** Called (under the fake's lock) with the rows each commit makes visible, in commit order. */
     public synchronized void onCommitted(BiConsumer<String, List<DynamicMessage>> listener) {
         committedListener = listener;
+    }
+
+    /** Faults of FinalizeWriteStream and BatchCommitWriteStreams, and what those calls saw. */
+    public CommitFaults commitFaults() {
+        return commitFaults;
+    }
+
+    /** Streams committed so far. */
+    public synchronized Set<String> committedStreams() {
+        return Set.copyOf(committedStreams);
     }
 
     /** Committed rows of a table ({@code projects/P/datasets/D/tables/T}). */
@@ -278,6 +306,11 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
     @Override
     public synchronized void finalizeWriteStream(FinalizeWriteStreamRequest request,
             StreamObserver<FinalizeWriteStreamResponse> response) {
+        Status.Code fault = commitFaults.onFinalize(request.getName());
+        if (fault != null) {
+            response.onError(injected(fault, "FinalizeWriteStream " + request.getName()));
+            return;
+        }
         Stream s = streams.get(request.getName());
         if (s == null || s.isDefault) {
             response.onError(Status.NOT_FOUND.withDescription("Stream not found: " + request.getName()).asRuntimeException());
@@ -292,6 +325,26 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
     public synchronized void batchCommitWriteStreams(BatchCommitWriteStreamsRequest request,
             StreamObserver<BatchCommitWriteStreamsResponse> response) {
         BatchCommitWriteStreamsResponse.Builder answer = BatchCommitWriteStreamsResponse.newBuilder();
+        switch (commitFaults.onCommit(request.getWriteStreamsList())) {
+            case ERROR_CODE -> {
+                response.onError(injected(commitFaults.commitErrorCode(), "BatchCommitWriteStreams on " + request.getParent()));
+                return;
+            }
+            case EMPTY_REPLY -> {
+                response.onNext(answer.build());
+                response.onCompleted();
+                return;
+            }
+            case STREAM_ERRORS -> {
+                StorageError.StorageErrorCode code = commitFaults.streamErrorCode();
+                request.getWriteStreamsList().forEach(name ->
+                        answer.addStreamErrors(storageError(code, name, "fake: injected " + code)));
+                response.onNext(answer.build());
+                response.onCompleted();
+                return;
+            }
+            case NORMAL -> { }
+        }
         for (String name : request.getWriteStreamsList()) {
             Stream s = streams.get(name);
             if (s == null) {
@@ -309,13 +362,26 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
             for (String name : request.getWriteStreamsList()) {
                 Stream s = streams.get(name);
                 s.committed = true;
+                committedStreams.add(name);
                 tables.computeIfAbsent(s.table, t -> new ArrayList<>()).addAll(s.rows);
                 committedListener.accept(s.table, List.copyOf(s.rows));
             }
             answer.setCommitTime(now());
+            Status.Code lost = commitFaults.lostReplyCode();
+            if (lost != null) {
+                StatusRuntimeException error = injected(lost,
+                        "reply to the applied BatchCommitWriteStreams on " + request.getParent() + " lost");
+                delayedReplies.schedule(() -> response.onError(error), commitFaults.lostReplyDelay().toMillis(),
+                        TimeUnit.MILLISECONDS);
+                return;
+            }
         }
         response.onNext(answer.build());
         response.onCompleted();
+    }
+
+    private static StatusRuntimeException injected(Status.Code code, String call) {
+        return Status.fromCode(code).withDescription("fake: injected " + code + " on " + call).asRuntimeException();
     }
 
     @Override

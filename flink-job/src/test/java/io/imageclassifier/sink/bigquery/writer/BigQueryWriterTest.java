@@ -128,6 +128,9 @@ class BigQueryWriterTest {
             }
 
             @Override
+            public void publish() {}
+
+            @Override
             public void close() {}
         };
         return new BigQueryWriter(config, options, new GoogleBigQueryServices(config), rejected,

@@ -34,7 +34,7 @@ class AckTrackerTest {
     private final AckTracker tracker = new AckTracker();
 
     private void emit(String id) {
-        tracker.add(new Handle(log, id));
+        tracker.add(new Handle(log, id), 100);
     }
 
     @Test
@@ -46,9 +46,12 @@ class AckTrackerTest {
         assertThat(log).isEmpty();
         assertThat(tracker.pending()).isEqualTo(2);
 
+        assertThat(tracker.pendingBytes()).isEqualTo(200);
+
         assertThat(tracker.onCheckpointComplete(1)).isEqualTo(2);
         assertThat(log).containsExactly("ack a", "ack b");
         assertThat(tracker.pending()).isZero();
+        assertThat(tracker.pendingBytes()).isZero();
     }
 
     @Test
@@ -61,6 +64,7 @@ class AckTrackerTest {
 
         assertThat(log).containsExactly("ack a");
         assertThat(tracker.pending()).isEqualTo(1);
+        assertThat(tracker.pendingBytes()).isEqualTo(100);
         tracker.onCheckpoint(2);
         tracker.onCheckpointComplete(2);
         assertThat(log).containsExactly("ack a", "ack b");
@@ -113,6 +117,7 @@ class AckTrackerTest {
         assertThat(tracker.nackAll()).isEqualTo(2);
         assertThat(log).containsExactly("ack a", "nack b", "nack c");
         assertThat(tracker.pending()).isZero();
+        assertThat(tracker.pendingBytes()).isZero();
         assertThat(tracker.onCheckpointComplete(2)).isZero();
     }
 }

@@ -1,0 +1,193 @@
+package io.imageclassifier.bench;
+
+import io.imageclassifier.testing.emulator.CloudEmulators;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The cloud benchmark behind {@code scripts/bench-cloud.sh}: the same images through local mode and
+ * through the cloud path (fake-gcs-server uploads -> its real notifications -> Pub/Sub emulator ->
+ * the job, which fetches every object from fake-gcs-server), at each checkpoint interval. Each run
+ * is a {@link CloudJobRun} in a child JVM (warm-up run, then the measured one); the emulators run
+ * once for the whole benchmark, on this machine's cores like the job, so their CPU is measured
+ * separately. Ends with {@code RESULT <figure> <set> <interval> <value>} lines. {@code --help}
+ * lists the options.
+ */
+public final class CloudBenchmark {
+
+    static final String HELP = """
+            Usage: CloudBenchmark [options] [-- job flags]
+              --images N          images per measured run: the dev set repeated (default: 2400)
+              --warmup-images N   images of the warm-up run before each measured run (default: 600)
+              --intervals LIST    checkpoint intervals (default: 5s,30s,60s)
+              --parallelism P     job parallelism (default: available cores)
+              --smoke             60 images, no warm-up, one 2s interval: checks the harness and
+                                  that no row is lost (exits non-zero if one is); numbers mean nothing
+              --work-dir DIR      outputs and logs (default: target/bench-cloud)
+              --shared-dir DIR    shared data (default: $SHARED_DIR, else ../shared)
+              --job-heap SIZE     the job JVM's heap (default: 1g)
+              -- FLAGS            passed on to the job in both modes
+            """;
+
+    record Run(String mode, int rows, long distinct, int expected, long firstRowMillis, long lastRowMillis,
+            long windowImages, long windowMillis, long jobCpuMs, long pubsubCpuMs, long gcsCpuMs) {
+
+        double imagesPerSecond() {
+            return rows < 2 || lastRowMillis <= firstRowMillis ? 0 : (rows - 1) * 1000.0 / (lastRowMillis - firstRowMillis);
+        }
+
+        double cpuPerImage(long cpuMs) {
+            return cpuMs < 0 || windowImages <= 0 ? -1 : cpuMs / 1000.0 / windowImages;
+        }
+    }
+
+    private CloudBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int images = 2400;
+        int warmup = 600;
+        List<String> intervals = List.of("5s", "30s", "60s");
+        int parallelism = Runtime.getRuntime().availableProcessors();
+        Path workDir = Path.of("target", "bench-cloud");
+        String env = System.getenv("SHARED_DIR");
+        Path shared = Path.of(env != null && !env.isBlank() ? env : "../shared");
+        String heap = "1g";
+        boolean smoke = false;
+        List<String> jobFlags = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "-h", "--help" -> {
+                    System.out.print(HELP);
+                    return;
+                }
+                case "--images" -> images = Integer.parseInt(args[++i]);
+                case "--warmup-images" -> warmup = Integer.parseInt(args[++i]);
+                case "--intervals" -> intervals = Arrays.asList(args[++i].split(","));
+                case "--parallelism" -> parallelism = Integer.parseInt(args[++i]);
+                case "--smoke" -> smoke = true;
+                case "--work-dir" -> workDir = Path.of(args[++i]);
+                case "--shared-dir" -> shared = Path.of(args[++i]);
+                case "--job-heap" -> heap = args[++i];
+                case "--" -> {
+                    jobFlags.addAll(Arrays.asList(args).subList(i + 1, args.length));
+                    i = args.length;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help lists them)");
+            }
+        }
+        if (smoke) {
+            images = 60;
+            warmup = 0;
+            intervals = List.of("2s");
+        }
+        workDir = workDir.toAbsolutePath().normalize();
+        Path set = shared.toAbsolutePath().normalize().resolve("images/imagenet-dev");
+        Files.createDirectories(workDir);
+        System.out.printf(Locale.ROOT, "==> Cloud benchmark: %d dev images per run (%d to warm up), parallelism %d, "
+                + "intervals %s; %d cores%n", images, warmup, parallelism, intervals,
+                Runtime.getRuntime().availableProcessors());
+
+        List<String> results = new ArrayList<>();
+        boolean lost = false;
+        try (CloudEmulators.Running emulators = CloudEmulators.startStandalone()) {
+            System.out.printf("    Pub/Sub emulator %s (pid %d), fake-gcs-server %s (pid %d)%n",
+                    emulators.pubsubEndpoint(), emulators.pubsubPid(), emulators.gcsEndpoint(), emulators.gcsPid());
+            for (String interval : intervals) {
+                Map<String, Run> runs = new HashMap<>();
+                for (String mode : List.of("local", "cloud")) {
+                    String id = interval + "-" + mode;
+                    List<String> childArgs = new ArrayList<>(List.of("mode=" + mode, "shared=" + shared.toAbsolutePath(),
+                            "set=" + set, "images=" + images, "warmup=" + warmup, "parallelism=" + parallelism,
+                            "interval=" + interval, "out=" + workDir.resolve("runs").resolve(id), "run=" + id,
+                            "pubsub=" + emulators.pubsubEndpoint(), "gcs=" + emulators.gcsEndpoint(),
+                            "pubsubPid=" + emulators.pubsubPid(), "gcsPid=" + emulators.gcsPid()));
+                    if (!jobFlags.isEmpty()) {
+                        childArgs.add("--");
+                        childArgs.addAll(jobFlags);
+                    }
+                    Run run = child(workDir, heap, id, childArgs);
+                    runs.put(mode, run);
+                    System.out.printf(Locale.ROOT, "    %-4s %-5s %7.1f img/s  rows %d/%d  CPU s/image: job %.4f, "
+                                    + "pubsub emulator %.4f, fake-gcs-server %.4f%n", interval, mode,
+                            run.imagesPerSecond(), run.rows(), run.expected(), run.cpuPerImage(run.jobCpuMs()),
+                            run.cpuPerImage(run.pubsubCpuMs()), run.cpuPerImage(run.gcsCpuMs()));
+                    if (run.rows() != run.expected() || run.distinct() != run.expected()) {
+                        lost = true;
+                        System.out.printf("    ERROR: %s at %s wrote %d rows (%d distinct) for %d images%n", mode,
+                                interval, run.rows(), run.distinct(), run.expected());
+                    }
+                }
+                Run local = runs.get("local");
+                Run cloud = runs.get("cloud");
+                for (Run r : List.of(local, cloud)) {
+                    String job = r.mode() + "_job";
+                    results.add(result(job, interval, r.imagesPerSecond()));
+                    results.add(result("cpu_s_per_image/" + job, interval, r.cpuPerImage(r.jobCpuMs())));
+                    results.add(result("cpu_s_per_image/pubsub_emulator_during_" + r.mode(), interval,
+                            r.cpuPerImage(r.pubsubCpuMs())));
+                    results.add(result("cpu_s_per_image/fake_gcs_during_" + r.mode(), interval,
+                            r.cpuPerImage(r.gcsCpuMs())));
+                }
+                results.add(result("cloud_job/local_job", interval,
+                        local.imagesPerSecond() == 0 ? 0 : cloud.imagesPerSecond() / local.imagesPerSecond()));
+                results.add(result("cpu_per_image/cloud_job/local_job", interval,
+                        cloud.cpuPerImage(cloud.jobCpuMs()) / local.cpuPerImage(local.jobCpuMs())));
+            }
+        }
+        System.out.println("==> Results (per-thread CPU, task busy time: " + workDir.resolve("logs") + ")");
+        results.forEach(System.out::println);
+        if (lost) {
+            System.out.println("ERROR: rows were lost or duplicated (see above)");
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static String result(String figure, String interval, double value) {
+        return String.format(Locale.ROOT, "RESULT %s dev %s %.4f", figure, interval, value);
+    }
+
+    private static Run child(Path workDir, String heap, String id, List<String> args) throws Exception {
+        Path log = workDir.resolve("logs").resolve("run-" + id + ".log");
+        Files.createDirectories(log.getParent());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xms" + heap);
+        cmd.add("-Xmx" + heap);
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("-Dlog4j") || a.startsWith("-Djava.util.logging")) {
+                cmd.add(a);
+            }
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CloudJobRun.class.getName()));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int rc = p.waitFor();
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        String line = lines.stream().filter(l -> l.startsWith("CLOUDJOB ")).reduce((x, y) -> y).orElse(null);
+        if (line == null || (rc != 0 && rc != 3)) {
+            int from = Math.max(0, lines.size() - 40);
+            throw new IllegalStateException("run " + id + " failed (exit " + rc + "); last lines of " + log + ":\n"
+                    + String.join("\n", lines.subList(from, lines.size())));
+        }
+        lines.stream().filter(l -> l.startsWith("TASKTIME ")).forEach(l -> System.out.println("           " + l));
+        Map<String, String> f = new HashMap<>();
+        for (String kv : line.substring("CLOUDJOB ".length()).trim().split(" ")) {
+            String[] parts = kv.split("=", 2);
+            f.put(parts[0], parts[1]);
+        }
+        return new Run(f.get("mode"), Integer.parseInt(f.get("rows")), Long.parseLong(f.get("distinct")),
+                Integer.parseInt(f.get("expected")), Long.parseLong(f.get("firstRowMillis")),
+                Long.parseLong(f.get("lastRowMillis")), Long.parseLong(f.get("windowImages")),
+                Long.parseLong(f.get("windowMillis")), Long.parseLong(f.get("jobCpuMs")),
+                Long.parseLong(f.get("pubsubCpuMs")), Long.parseLong(f.get("gcsCpuMs")));
+    }
+}
