@@ -29,7 +29,6 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.PrintSink;
@@ -72,8 +71,8 @@ public final class ClassifierPipeline {
     /** Adds the whole job graph, sinks included, to {@code env}. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
         Ingest ingest = ingest(env, config);
-        SingleOutputStreamOperator<Prediction> predictions = DataStreamUtils
-                .reinterpretAsKeyedStream(ingest.fetched(), r -> r.ref().key(), Types.STRING)
+        // Not keyed (ClassifyFunction says why): a rescale hands fetch's in-flight refs out round-robin.
+        SingleOutputStreamOperator<Prediction> predictions = ingest.fetched()
                 .process(new ClassifyFunction(config.model(), config.gcs()))
                 .name("classify").uid("classify");
 

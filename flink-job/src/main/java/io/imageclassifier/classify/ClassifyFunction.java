@@ -24,14 +24,17 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * Classifies fetched images: decode, preprocess, one inference on the TaskManager's shared ONNX
- * Runtime session, softmax/top-k. Runs on the keyed partition (key {@code bucket/name#version})
- * chained after dedupe and fetch. Anything that is not a confident prediction (a failed fetch, an
- * undecodable or oversized image, a score under the threshold) goes to the dead-letter output.
+ * Runtime session, softmax/top-k. Chained after dedupe and fetch, and not keyed: it keeps no
+ * per-key state, and after a rescale the async fetch's restored in-flight references are spread
+ * over the new subtasks round-robin (operator state), not by key, so a keyed classify failed
+ * there with "Key group N is not in KeyGroupRange" (found by scripts/chaos-soak.sh, rescale 2 -> 3).
+ * Anything that is not a confident prediction (a failed fetch, an undecodable or oversized image, a
+ * score under the threshold) goes to the dead-letter output.
  *
  * <p>Only {@link ImageRejectedException} is caught, on purpose: the classifier turns everything
  * the bytes of one image can cause (any exception or error in decoding and preprocessing) into one,
@@ -55,7 +58,7 @@ import org.apache.flink.util.Collector;
  * versions in use are checkpointed ({@value #VERSIONS_STATE}, union list state) so that a restart that
  * finds the repository's current version refused keeps the version it ran at the checkpoint.
  */
-public final class ClassifyFunction extends KeyedProcessFunction<String, FetchResult, Prediction>
+public final class ClassifyFunction extends ProcessFunction<FetchResult, Prediction>
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     static final String STAGE = "classify";

@@ -10,23 +10,18 @@ import io.imageclassifier.dedupe.DedupeFunction;
 import io.imageclassifier.testing.JsonRows;
 import io.imageclassifier.testing.SharedData;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -49,10 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * this savepoint stays). {@link #writeSavepointOfThisBuild} made it ({@code -Dsavepoint.write=true}).
  */
 class LocalSavepointCompatibilityITCase {
-    static final Path SAVEPOINTS = Path.of("src/test/resources/savepoints");
     static final String LOCAL_V1 = "local-v1";
-    /** Kept long so the restored "seen" marks outlive the years this savepoint is kept for. */
-    static final String DEDUPE_TTL = "36500d";
     /** Files the savepoint's job classified: modification times are fixed so their versions are too. */
     static final int SEEN = 4;
     static final long SEEN_MTIME_MILLIS = 1_796_083_200_000L; // 2026-12-01T00:00:00Z
@@ -73,8 +65,7 @@ class LocalSavepointCompatibilityITCase {
 
     @Test
     void theLocalModeSavepointOfTheFirstReleaseRestoresAndOnlyNewFilesGetRows() throws Exception {
-        Path savepoint = scratch.resolve(LOCAL_V1);
-        copyTree(SAVEPOINTS.resolve(LOCAL_V1), savepoint);
+        Path savepoint = SavepointFiles.copyOf(LOCAL_V1, scratch);
         List<SeenFile> seen = SeenFile.readAll(savepoint.resolve("inputs.tsv"));
         assertThat(seen).hasSize(SEEN);
         List<Path> fresh = SharedData.devImages().subList(SEEN, SEEN + 6);
@@ -101,14 +92,12 @@ class LocalSavepointCompatibilityITCase {
             }
             copy(fresh.subList(4, 6));
             awaitRows(job, 6);
-            waitFor(job, "each seen file dropped or classified",
+            SavepointFiles.waitFor(job, "each seen file dropped or classified",
                     () -> duplicatesDropped(job.getJobID()) + rowsOf(seen).size() >= SEEN);
             assertThat(rowsOf(seen)).as("rows for files the savepoint had seen (dedupe state lost?)").isEmpty();
             assertThat(duplicatesDropped(job.getJobID())).isEqualTo(SEEN);
         } finally {
-            if (!job.getJobStatus().get().isGloballyTerminalState()) {
-                job.cancel().get();
-            }
+            SavepointFiles.cancel(job);
         }
 
         Map<String, Long> counts = JsonRows.read(output.resolve("predictions")).stream()
@@ -127,8 +116,7 @@ class LocalSavepointCompatibilityITCase {
     @Test
     @EnabledIfSystemProperty(named = "savepoint.write", matches = "true")
     void writeSavepointOfThisBuild() throws Exception {
-        Path target = SAVEPOINTS.resolve(System.getProperty("savepoint.name", LOCAL_V1));
-        assertThat(target).as("savepoints are never overwritten").doesNotExist();
+        String name = SavepointFiles.newName(LOCAL_V1);
         List<SeenFile> seen = new ArrayList<>();
         List<Path> images = SharedData.devImages().subList(0, SEEN);
         for (int i = 0; i < images.size(); i++) {
@@ -141,12 +129,7 @@ class LocalSavepointCompatibilityITCase {
         JobClient job = env.executeAsync(env.getStreamGraph());
         awaitRows(job, SEEN);
         String path = job.stopWithSavepoint(false, scratch.toUri().toString(), SavepointFormatType.CANONICAL).get();
-
-        Path written = Path.of(java.net.URI.create(path));
-        byte[] metadata = Files.readAllBytes(written.resolve("_metadata"));
-        assertThat(new String(metadata, StandardCharsets.ISO_8859_1)).as("savepoint names a local path")
-                .doesNotContain(output.toString()).doesNotContain(input.toString());
-        copyTree(written, target);
+        Path target = SavepointFiles.commit(path, name, List.of(input, output));
         Files.writeString(target.resolve("inputs.tsv"), seen.stream().map(SeenFile::line)
                 .collect(Collectors.joining("\n", "", "\n")));
     }
@@ -161,7 +144,7 @@ class LocalSavepointCompatibilityITCase {
     private JobConfig config() {
         return JobConfigParser.parse(new String[] {
             "--input-dir", input.toString(), "--output-dir", output.toString(), "--parallelism", "2",
-            "--checkpoint-interval", "1s", "--monitor-interval", "500ms", "--no-console", "--dedupe-ttl", DEDUPE_TTL
+            "--checkpoint-interval", "1s", "--monitor-interval", "500ms", "--no-console", "--dedupe-ttl", SavepointFiles.DEDUPE_TTL
         }, Map.of("SHARED_DIR", SharedData.dir().toString())).config();
     }
 
@@ -182,52 +165,17 @@ class LocalSavepointCompatibilityITCase {
     }
 
     private void awaitRows(JobClient job, int n) throws Exception {
-        waitFor(job, n + " rows", () -> JsonRows.read(output.resolve("predictions")).size() >= n);
+        SavepointFiles.waitFor(job, n + " rows", () -> JsonRows.read(output.resolve("predictions")).size() >= n);
+    }
+
+    private long duplicatesDropped(JobID job) {
+        return SavepointFiles.counter(METRICS, job, DedupeFunction.METRIC_DUPLICATES_DROPPED);
     }
 
     private List<String> rowsOf(List<SeenFile> files) {
         List<String> names = files.stream().map(SeenFile::name).toList();
         return JsonRows.read(output.resolve("predictions")).stream().map(r -> r.get("name").asText())
                 .filter(names::contains).toList();
-    }
-
-    private static long duplicatesDropped(JobID job) {
-        long sum = 0;
-        for (var group : METRICS.getMetricsByGroup().entrySet()) {
-            if (job.toString().equals(group.getKey().getAllVariables().get("<job_id>"))
-                    && group.getValue().get(DedupeFunction.METRIC_DUPLICATES_DROPPED) instanceof Counter c) {
-                sum += c.getCount();
-            }
-        }
-        return sum;
-    }
-
-    /** Waits for {@code done}; a job that ends meanwhile (e.g. a restore that failed) fails at once. */
-    private static void waitFor(JobClient job, String what, BooleanSupplier done) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!done.getAsBoolean()) {
-            if (job.getJobStatus().get().isGloballyTerminalState()) {
-                job.getJobExecutionResult().get(); // throws the job's failure
-                throw new AssertionError("the job ended while waiting for " + what);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path dest = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(f, dest);
-                }
-            }
-        }
     }
 
     /** A dev photo the savepoint's job classified, at the version (mtime, size) it saw. */

@@ -33,7 +33,12 @@ public final class FakeBigQueryRest implements AutoCloseable {
     private HttpServer server;
 
     public FakeBigQueryRest start() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        return start(0);
+    }
+
+    /** Starts on 127.0.0.1 and {@code port} (0: a free one). */
+    public FakeBigQueryRest start(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         server.createContext("/", this::handle);
         server.start();
         return this;

@@ -39,6 +39,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -65,6 +66,7 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
     private boolean plainErrors;
     private int alreadyExistsAnswers;
     private int alreadyCommittedAnswers;
+    private BiConsumer<String, List<DynamicMessage>> committedListener = (table, rows) -> {};
 
     private final CommitFaults commitFaults = new CommitFaults();
     private final Set<String> committedStreams = new LinkedHashSet<>();
@@ -85,7 +87,12 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
 
     /** Starts on 127.0.0.1 and a free port. */
     public FakeBigQueryWrite start() throws IOException {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(this).build().start();
+        return start(0);
+    }
+
+    /** Starts on 127.0.0.1 and {@code port} (0: a free one). */
+    public FakeBigQueryWrite start(int port) throws IOException {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)).addService(this).build().start();
         delayedReplies = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fake-bigquery-delayed-replies");
             t.setDaemon(true);
@@ -126,6 +133,11 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
     /** Answer offset errors without the StorageError detail, like the Python emulators do. */
     public synchronized void plainErrors(boolean plain) {
         plainErrors = plain;
+    }
+
+    /** Called (under the fake's lock) with the rows each commit makes visible, in commit order. */
+    public synchronized void onCommitted(BiConsumer<String, List<DynamicMessage>> listener) {
+        committedListener = listener;
     }
 
     /** Faults of FinalizeWriteStream and BatchCommitWriteStreams, and what those calls saw. */
@@ -278,6 +290,7 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
         s.rows.addAll(rows);
         if (s.isDefault) {
             tables.computeIfAbsent(s.table, t -> new ArrayList<>()).addAll(rows);
+            committedListener.accept(s.table, rows);
         }
         if (dropResponsesAfterPersist > 0) {
             dropResponsesAfterPersist--;
@@ -351,6 +364,7 @@ public final class FakeBigQueryWrite extends BigQueryWriteGrpc.BigQueryWriteImpl
                 s.committed = true;
                 committedStreams.add(name);
                 tables.computeIfAbsent(s.table, t -> new ArrayList<>()).addAll(s.rows);
+                committedListener.accept(s.table, List.copyOf(s.rows));
             }
             answer.setCommitTime(now());
             Status.Code lost = commitFaults.lostReplyCode();
