@@ -45,8 +45,8 @@ import org.apache.flink.streaming.api.functions.sink.PrintSink;
  *     -> [canary comparisons (side output of classify): JSON files, and one judge for the job]
  * </pre>
  *
- * Dedupe, fetch and classify are chained in one keyed partition (the fetched stream is
- * re-interpreted as keyed, not shuffled), so image bytes never cross the network.
+ * Dedupe, fetch and classify are chained in one task after the keyBy (classify is a plain
+ * ProcessFunction on the forwarded fetch output, not shuffled), so image bytes never cross the network.
  */
 public final class ClassifierPipeline {
     private ClassifierPipeline() {}
