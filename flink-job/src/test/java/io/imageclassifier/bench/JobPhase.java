@@ -12,6 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs the {@code job} phase: lays out an input folder holding the set's files {@code repeats}
@@ -145,7 +147,8 @@ final class JobPhase {
         parse(result, "", v);
         String stages = lines.stream().filter(l -> l.startsWith("STAGES ")).findFirst().orElse("");
         System.out.println("           per image: " + stages.replaceFirst("^STAGES ", ""));
-        if (v.get("rows") > 0 && !stages.matches(".*inferenceMs=\\d*\\.\\d*[1-9].*")) {
+        Matcher inference = Pattern.compile("inferenceMs=([0-9.]+)").matcher(stages);
+        if (v.get("rows") > 0 && !(inference.find() && Double.parseDouble(inference.group(1)) > 0)) {
             throw new IllegalStateException("job run " + label + ": the classify operator's step-time counters read zero: "
                     + stages);
         }
