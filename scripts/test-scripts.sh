@@ -101,7 +101,9 @@ if [[ $roles == "--role=roles/bigquery.dataEditor --role=roles/iam.workloadIdent
   pass
 else fail "roles granted to the job: $roles"; fi
 roles=$(grep -oE -- '--role=[^ ]+' <<<"$out" | sort -u | tr '\n' ' ')
-if [[ $roles == "--role=roles/artifactregistry.reader --role=roles/bigquery.dataEditor --role=roles/iam.workloadIdentityUser --role=roles/pubsub.subscriber --role=roles/storage.objectAdmin --role=roles/storage.objectViewer " ]]; then
+# All bindings: the job's, the nodes' registry reader, and the Pub/Sub service agent's publisher on
+# the dead-letter topic and subscriber on the subscription (it moves dead letters).
+if [[ $roles == "--role=roles/artifactregistry.reader --role=roles/bigquery.dataEditor --role=roles/iam.workloadIdentityUser --role=roles/pubsub.publisher --role=roles/pubsub.subscriber --role=roles/storage.objectAdmin --role=roles/storage.objectViewer " ]]; then
   pass
 else fail "roles granted: $roles"; fi
 expect_no_match "$out" "key|keys create"

@@ -174,7 +174,11 @@ public final class CloudEmulators implements BeforeAllCallback {
                 return java.util.stream.Stream.concat(java.util.stream.Stream.of(launcher.toString()), args.stream())
                         .toList();
             }
+            // Relative to the module (tests) or to the repository root (scripts/bench-cloud.sh).
             Path grpcApi = Path.of(EMULATOR_GRPC_API);
+            if (!Files.exists(grpcApi)) {
+                grpcApi = Path.of("flink-job").resolve(EMULATOR_GRPC_API);
+            }
             if (!Files.exists(grpcApi)) {
                 throw new IllegalStateException(grpcApi + " is missing: build with mvn (it copies it there), see pom.xml");
             }
