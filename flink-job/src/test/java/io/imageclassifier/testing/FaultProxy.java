@@ -167,7 +167,14 @@ public final class FaultProxy implements AutoCloseable {
             }
             try {
                 Socket client = s.accept();
-                sockets.add(client);
+                synchronized (lock) {
+                    // A connection accepted while refuseConnections() closed the others is refused too.
+                    if (mode == Mode.REFUSE || closed) {
+                        closeQuietly(client);
+                        continue;
+                    }
+                    sockets.add(client);
+                }
                 Thread t = new Thread(() -> serve(client), "fault-proxy-" + port + "-conn");
                 t.setDaemon(true);
                 t.start();
@@ -185,7 +192,7 @@ public final class FaultProxy implements AutoCloseable {
             OutputStream out = client.getOutputStream();
             while (true) {
                 byte[] head = readHead(in);
-                if (head == null) {
+                if (head == null || mode == Mode.REFUSE) {
                     return;
                 }
                 if (mode == Mode.ANSWER) {
