@@ -37,7 +37,8 @@ Options (defaults in brackets):
   -- FLAGS            job flags for both modes (e.g. -- --max-outstanding-messages 1000)
 
 Needs the Pub/Sub emulator (Google Cloud CLI) and fake-gcs-server (scripts/install-emulators.sh).
-Environment: SHARED_DIR (default: ../shared next to the repository), TURBOJPEG_JAR.
+Environment: SHARED_DIR (default: ../shared next to the repository), TURBOJPEG_JAR,
+BENCH_JOB_JAVA_OPTS (extra options for the job JVMs, e.g. a JFR recording).
 USAGE
 }
 

@@ -20,8 +20,8 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * The one fetch stage of every source: reads the object version an {@link ObjectRef} names from
  * where its {@link ObjectRef#source() source} says it lives. Local files are read at once on the
  * task thread (a local read costs less than a hand-over to another thread); Cloud Storage objects
- * with one asynchronous request per attempt ({@link GcsObjectStore}: no thread waits on a
- * download, and in-flight requests are bounded by the operator's capacity). The Cloud Storage
+ * with one request per attempt on the store's download threads ({@link GcsObjectStore}, as many
+ * threads as the operator's capacity, which bounds the requests in flight). The Cloud Storage
  * store is created on first use, so local mode never builds one.
  *
  * <p>Durable retries: a transient failure (refused connection, 429/5xx, a stalled download past

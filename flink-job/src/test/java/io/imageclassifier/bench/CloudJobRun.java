@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -189,9 +190,8 @@ public final class CloudJobRun {
                     client.deleteSubscription(subscription);
                 }
             } else {
-                if (!job.getJobExecutionResult().isDone()) {
-                    job.cancel().get();
-                }
+                // --once ends by itself; cancelling it as it ends races with the MiniCluster's shutdown.
+                job.getJobExecutionResult().get(120, TimeUnit.SECONDS);
                 rows = JsonRows.read(predictions);
             }
             long distinct = rows.stream().map(r -> r.get("name").asText()).distinct().count();

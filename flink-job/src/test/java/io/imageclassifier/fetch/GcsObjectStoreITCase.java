@@ -51,7 +51,7 @@ class GcsObjectStoreITCase {
     @BeforeEach
     void start() throws Exception {
         proxy = FaultProxy.to(EMULATORS.gcsEndpoint());
-        store = new GcsObjectStore(proxy.endpoint(), GcsCredentials.none(), LIMIT, Duration.ofSeconds(5));
+        store = new GcsObjectStore(proxy.endpoint(), GcsCredentials.none(), LIMIT, Duration.ofSeconds(5), 4);
     }
 
     @AfterEach
