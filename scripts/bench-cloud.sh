@@ -22,11 +22,12 @@ the job's JVM and of each emulator process (/proc/<pid>/stat) are reported separ
 Measured from the first image classified to the last; steady rate from the rows' event times.
 Ends with RESULT <figure> dev <interval> <value> lines, among them cloud_job/local_job and
 cpu_per_image/cloud_job/local_job. Every run must write exactly one row per image, or the
-benchmark exits non-zero. A full run takes about 20 minutes on 2 cores.
+benchmark exits non-zero. A full run takes about 15 minutes on 2 cores.
 
 Options (defaults in brackets):
   --images N          images per measured run [2400]
-  --warmup-images N   images of each warm-up run [600]
+  --warmup-images N   images of each warm-up run [as many as --images: shorter warm-ups leave
+                      the JIT compiling the cloud path's per-message code in the measured run]
   --intervals LIST    checkpoint intervals [5s,30s,60s]
   --parallelism P     job parallelism [cores]
   --smoke             60 images, one 2s interval: checks the harness and that no row is lost

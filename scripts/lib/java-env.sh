@@ -24,6 +24,9 @@ java_opts=(
   --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
   --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED
   "-Dlog4j.configurationFile=$repo_root/scripts/log4j2-local.properties"
+  # Cloud Storage downloads keep-alive: as many idle connections as download threads, not the
+  # JDK's 5 (the Kubernetes manifests set the same; see fetch.GcsObjectStore).
+  -Dhttp.maxConnections=64
 )
 
 # TurboJPEG's Java API (apt-get install libturbojpeg-java libturbojpeg0-dev) is not on Maven Central:

@@ -26,7 +26,7 @@ public final class CloudBenchmark {
     static final String HELP = """
             Usage: CloudBenchmark [options] [-- job flags]
               --images N          images per measured run: the dev set repeated (default: 2400)
-              --warmup-images N   images of the warm-up run before each measured run (default: 600)
+              --warmup-images N   images of the warm-up run before each measured run (default: as many as measured)
               --intervals LIST    checkpoint intervals (default: 5s,30s,60s)
               --parallelism P     job parallelism (default: available cores)
               --smoke             60 images, no warm-up, one 2s interval: checks the harness and
@@ -53,7 +53,7 @@ public final class CloudBenchmark {
 
     public static void main(String[] args) throws Exception {
         int images = 2400;
-        int warmup = 600;
+        int warmup = -1; // -1: as many as measured, so the JIT has compiled the per-message paths
         List<String> intervals = List.of("5s", "30s", "60s");
         int parallelism = Runtime.getRuntime().availableProcessors();
         Path workDir = Path.of("target", "bench-cloud");
@@ -87,6 +87,9 @@ public final class CloudBenchmark {
             images = 60;
             warmup = 0;
             intervals = List.of("2s");
+        }
+        if (warmup < 0) {
+            warmup = images;
         }
         workDir = workDir.toAbsolutePath().normalize();
         Path set = shared.toAbsolutePath().normalize().resolve("images/imagenet-dev");
@@ -163,7 +166,8 @@ public final class CloudBenchmark {
         cmd.add("-Xms" + heap);
         cmd.add("-Xmx" + heap);
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("-Dlog4j") || a.startsWith("-Djava.util.logging")) {
+            if (a.startsWith("--add-opens") || a.startsWith("-Dlog4j") || a.startsWith("-Djava.util.logging")
+                    || a.startsWith("-Dhttp.")) {
                 cmd.add(a);
             }
         }
