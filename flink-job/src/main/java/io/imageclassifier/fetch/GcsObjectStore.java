@@ -16,8 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,8 +43,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Transport: the JDK's {@link HttpURLConnection} (HTTP/1.1, keep-alive; what Google's own Java
  * storage client uses) on a pool of {@code threads} download threads, one per in-flight request (the
  * async operator's capacity). Each attempt has a deadline for the whole answer, not per socket
- * read: past it, or when the caller gives the attempt up, the connection is closed under the
- * blocked thread. Measured against the JDK's asynchronous {@code HttpClient} on 2 cores
+ * read: past it, or when the caller gives the attempt up, the attempt fails at once and its
+ * connection is closed; a thread blocked in a stalled body read (which {@code disconnect()} cannot
+ * interrupt) is freed by its socket read timeout, set to what was left of the deadline. Measured against the JDK's asynchronous {@code HttpClient} on 2 cores
  * (scripts/bench-cloud.sh, docs/benchmarks.md): about half the CPU per download and far less code
  * for the JIT to compile, and no thread started per response (the asynchronous client hands every
  * response to the CompletableFuture default executor, which below 3 CPUs is a new thread per task).
@@ -64,6 +69,9 @@ public final class GcsObjectStore implements ObjectStore {
     private final int connectTimeoutMillis;
     private final ThreadPoolExecutor downloads;
     private final ScheduledThreadPoolExecutor deadlines;
+    /** Downloads on a thread now: closing the store ends their attempts. */
+    private final Set<Download> running = ConcurrentHashMap.newKeySet();
+    private final ExecutorService closer = Executors.newCachedThreadPool(r -> daemon(r, "gcs-fetch-closer"));
     /**
      * No proxy unless the JVM names one: skips the proxy selector's URI parsing on every request
      * (null: let the JVM's ProxySelector choose).
@@ -173,6 +181,15 @@ public final class GcsObjectStore implements ObjectStore {
             if (result.isDone()) {
                 return;
             }
+            running.add(this);
+            try {
+                download();
+            } finally {
+                running.remove(this);
+            }
+        }
+
+        private void download() {
             HttpURLConnection c = null;
             try {
                 Map<String, List<String>> headers;
@@ -237,7 +254,13 @@ public final class GcsObjectStore implements ObjectStore {
             abandoned = true;
             HttpURLConnection c = connection.get();
             if (c != null) {
-                c.disconnect();
+                // Never on the caller's thread (the deadline thread): while the download thread is
+                // blocked reading the body, disconnect() waits for that read to return.
+                try {
+                    closer.execute(c::disconnect);
+                } catch (RejectedExecutionException e) {
+                    // closed: the download ends at its read timeout
+                }
             }
         }
     }
@@ -282,9 +305,16 @@ public final class GcsObjectStore implements ObjectStore {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /**
+     * Ends every running attempt at once (retryable) and closes its connection; a download thread
+     * blocked in a stalled read ends at its read timeout, no later than its attempt's deadline.
+     */
     @Override
     public void close() {
         downloads.shutdownNow();
+        running.forEach(d -> d.result.completeExceptionally(
+                new FetchException(DeadLetterReason.FETCH_ERROR, true, "the Cloud Storage reader was closed")));
+        closer.shutdown();
         deadlines.shutdownNow();
         credentials.close();
     }

@@ -13,6 +13,7 @@ import io.imageclassifier.testing.emulator.CloudEmulators;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,6 +160,56 @@ class GcsObjectStoreITCase {
         proxy.heal();
 
         assertThat(store.read(ref, Duration.ofSeconds(5)).get()).isEqualTo(bytes);
+    }
+
+    @Test
+    void closingTheStoreEndsAnAttemptBlockedOnAStalledReadAndItsThreadEndsByTheDeadline() throws Exception {
+        byte[] bytes = random(200_000);
+        ObjectRef ref = ref(upload("stalled-at-close.jpg", bytes), bytes.length);
+        proxy.stallResponses(60_000);
+        var pending = store.read(ref, Duration.ofSeconds(4));
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (proxy.bytesToClient() == 0 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(proxy.bytesToClient()).isGreaterThan(0); // the thread is now blocked mid-body
+        long closedAt = System.nanoTime();
+
+        store.close();
+
+        Throwable t = catchThrowable(() -> pending.get(1, TimeUnit.SECONDS));
+        assertThat(t).isInstanceOf(ExecutionException.class).cause().isInstanceOfSatisfying(FetchException.class,
+                e -> assertThat(e.retryable()).isTrue());
+        // The stalled read cannot be interrupted; its socket timeout (what was left of the 4 s) frees it.
+        until = closedAt + Duration.ofSeconds(10).toNanos();
+        while (downloadThreads() > 0 && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertThat(downloadThreads()).isZero();
+        proxy.heal();
+    }
+
+    @Test
+    void stalledDownloadsDoNotDelayTheDeadlinesOfOthers() throws Exception {
+        byte[] bytes = random(200_000);
+        ObjectRef first = ref(upload("stalled-1.jpg", bytes), bytes.length);
+        ObjectRef second = ref(upload("stalled-2.jpg", bytes), bytes.length);
+        proxy.stallResponses(30_000);
+        long start = System.nanoTime();
+        var a = store.read(first, Duration.ofSeconds(1));
+        var b = store.read(second, Duration.ofSeconds(2));
+
+        assertThat(catchThrowable(() -> a.get(5, TimeUnit.SECONDS))).isInstanceOf(ExecutionException.class);
+        assertThat(catchThrowable(() -> b.get(5, TimeUnit.SECONDS))).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(FetchException.class,
+                        e -> assertThat(e.reason().code()).isEqualTo("fetch_timeout"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        proxy.heal();
+    }
+
+    private static long downloadThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("gcs-fetch-")
+                && !t.getName().equals("gcs-fetch-deadlines")).count();
     }
 
     @Test
