@@ -176,6 +176,7 @@ class GcsObjectStoreITCase {
         long closedAt = System.nanoTime();
 
         store.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).isLessThan(Duration.ofSeconds(1));
 
         Throwable t = catchThrowable(() -> pending.get(1, TimeUnit.SECONDS));
         assertThat(t).isInstanceOf(ExecutionException.class).cause().isInstanceOfSatisfying(FetchException.class,
@@ -190,20 +191,21 @@ class GcsObjectStoreITCase {
     }
 
     @Test
-    void stalledDownloadsDoNotDelayTheDeadlinesOfOthers() throws Exception {
+    void givingUpAnAttemptBlockedOnAStalledReadDoesNotBlockTheCaller() throws Exception {
         byte[] bytes = random(200_000);
-        ObjectRef first = ref(upload("stalled-1.jpg", bytes), bytes.length);
-        ObjectRef second = ref(upload("stalled-2.jpg", bytes), bytes.length);
+        ObjectRef ref = ref(upload("stalled-given-up.jpg", bytes), bytes.length);
         proxy.stallResponses(30_000);
-        long start = System.nanoTime();
-        var a = store.read(first, Duration.ofSeconds(1));
-        var b = store.read(second, Duration.ofSeconds(2));
+        var pending = store.read(ref, Duration.ofSeconds(30));
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (proxy.bytesToClient() == 0 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(proxy.bytesToClient()).isGreaterThan(0);
 
-        assertThat(catchThrowable(() -> a.get(5, TimeUnit.SECONDS))).isInstanceOf(ExecutionException.class);
-        assertThat(catchThrowable(() -> b.get(5, TimeUnit.SECONDS))).isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOfSatisfying(FetchException.class,
-                        e -> assertThat(e.reason().code()).isEqualTo("fetch_timeout"));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        // What the deadline thread and the retry budget do: complete the attempt from outside.
+        long start = System.nanoTime();
+        pending.cancel(true);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         proxy.heal();
     }
 
