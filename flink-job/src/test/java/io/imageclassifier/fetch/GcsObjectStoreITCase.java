@@ -12,6 +12,7 @@ import io.imageclassifier.testing.FaultProxy;
 import io.imageclassifier.testing.emulator.CloudEmulators;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -164,15 +165,7 @@ class GcsObjectStoreITCase {
 
     @Test
     void closingTheStoreEndsAnAttemptBlockedOnAStalledReadAndItsThreadEndsByTheDeadline() throws Exception {
-        byte[] bytes = random(200_000);
-        ObjectRef ref = ref(upload("stalled-at-close.jpg", bytes), bytes.length);
-        proxy.stallResponses(60_000);
-        var pending = store.read(ref, Duration.ofSeconds(4));
-        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (proxy.bytesToClient() == 0 && System.nanoTime() < until) {
-            Thread.sleep(20);
-        }
-        assertThat(proxy.bytesToClient()).isGreaterThan(0); // the thread is now blocked mid-body
+        CompletableFuture<byte[]> pending = downloadStalledMidBody("stalled-at-close.jpg", Duration.ofSeconds(4));
         long closedAt = System.nanoTime();
 
         store.close();
@@ -182,7 +175,7 @@ class GcsObjectStoreITCase {
         assertThat(t).isInstanceOf(ExecutionException.class).cause().isInstanceOfSatisfying(FetchException.class,
                 e -> assertThat(e.retryable()).isTrue());
         // The stalled read cannot be interrupted; its socket timeout (what was left of the 4 s) frees it.
-        until = closedAt + Duration.ofSeconds(10).toNanos();
+        long until = closedAt + Duration.ofSeconds(10).toNanos();
         while (downloadThreads() > 0 && System.nanoTime() < until) {
             Thread.sleep(50);
         }
@@ -192,21 +185,27 @@ class GcsObjectStoreITCase {
 
     @Test
     void givingUpAnAttemptBlockedOnAStalledReadDoesNotBlockTheCaller() throws Exception {
-        byte[] bytes = random(200_000);
-        ObjectRef ref = ref(upload("stalled-given-up.jpg", bytes), bytes.length);
-        proxy.stallResponses(30_000);
-        var pending = store.read(ref, Duration.ofSeconds(30));
-        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        while (proxy.bytesToClient() == 0 && System.nanoTime() < until) {
-            Thread.sleep(20);
-        }
-        assertThat(proxy.bytesToClient()).isGreaterThan(0);
+        CompletableFuture<byte[]> pending = downloadStalledMidBody("stalled-given-up.jpg", Duration.ofSeconds(30));
 
         // What the deadline thread and the retry budget do: complete the attempt from outside.
         long start = System.nanoTime();
         pending.cancel(true);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         proxy.heal();
+    }
+
+    /** Starts a read whose answer stalls after its first bytes, and returns once a thread is blocked mid-body. */
+    private CompletableFuture<byte[]> downloadStalledMidBody(String name, Duration timeout) throws Exception {
+        byte[] bytes = random(200_000);
+        ObjectRef ref = ref(upload(name, bytes), bytes.length);
+        proxy.stallResponses(60_000);
+        CompletableFuture<byte[]> pending = store.read(ref, timeout);
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (proxy.bytesToClient() == 0 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(proxy.bytesToClient()).isGreaterThan(0);
+        return pending;
     }
 
     private static long downloadThreads() {
