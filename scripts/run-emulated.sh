@@ -51,7 +51,7 @@ out="${out:-$repo_root/out-emulated}"
 echo "==> Installing/checking emulators"
 "$script_dir/install-emulators.sh"
 fake_gcs="${FAKE_GCS_SERVER_BIN:-${EMULATORS_HOME:-$HOME/.cache/image-classifier/emulators}/bin/fake-gcs-server}"
-pubsub_bin="${PUBSUB_EMULATOR_BIN:-$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")/platform/pubsub-emulator/bin/cloud-pubsub-emulator}"
+pubsub_emulator_command
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {
@@ -78,7 +78,7 @@ trap cleanup EXIT
 
 pubsub_port="$(free_port)"
 echo "==> Pub/Sub emulator on 127.0.0.1:$pubsub_port"
-"$pubsub_bin" --host=127.0.0.1 --port="$pubsub_port" >"$out/emulators/pubsub.log" 2>&1 &
+"${pubsub_emulator_cmd[@]}" --host=127.0.0.1 --port="$pubsub_port" >"$out/emulators/pubsub.log" 2>&1 &
 pids+=("$!")
 wait_port "$pubsub_port" "the Pub/Sub emulator"
 ps_api="http://127.0.0.1:$pubsub_port/v1/projects/demo"

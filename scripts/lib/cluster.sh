@@ -39,8 +39,7 @@ cluster_build() {
   ensure_test_classes_built
   "$repo_root/scripts/install-emulators.sh" >&2
   fake_gcs_bin="${FAKE_GCS_SERVER_BIN:-${EMULATORS_HOME:-$HOME/.cache/image-classifier/emulators}/bin/fake-gcs-server}"
-  pubsub_bin="${PUBSUB_EMULATOR_BIN:-$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")/platform/pubsub-emulator/bin/cloud-pubsub-emulator}"
-  [[ -x "$pubsub_bin" ]] || { echo "error: no Pub/Sub emulator at $pubsub_bin (Google Cloud CLI component pubsub-emulator)" >&2; return 1; }
+  pubsub_emulator_command
 }
 
 # cluster_init REST_PORT SLOTS: picks ports, writes cluster.env and the configuration files.
@@ -197,7 +196,7 @@ start_zookeeper() {
 
 start_pubsub() {
   clog "Pub/Sub emulator on 127.0.0.1:$PUBSUB_PORT: topic gcs-notifications, subscription classifier"
-  start_bg pubsub "$pubsub_bin" --host=127.0.0.1 --port="$PUBSUB_PORT"
+  start_bg pubsub "${pubsub_emulator_cmd[@]}" --host=127.0.0.1 --port="$PUBSUB_PORT"
   wait_port "$PUBSUB_PORT" "the Pub/Sub emulator"
   local api="http://127.0.0.1:$PUBSUB_PORT/v1/projects/demo"
   curl -fsS -X PUT "$api/topics/gcs-notifications" >/dev/null

@@ -79,3 +79,31 @@ ensure_test_classes_built() {
   fi
   test_classpath="$module/target/test-classes:$module/target/classes:$(cat "$cp_file")$optional_classpath"
 }
+
+# Sets pubsub_emulator_cmd to the command line of the Pub/Sub emulator (Google Cloud CLI component
+# pubsub-emulator; PUBSUB_EMULATOR_BIN overrides its launcher). The emulator's jar (0.8.20) bundles
+# grpc-core 1.68.1 with an older grpc-api: every StreamingPull cancel (a killed subscriber) then
+# throws NoSuchMethodError, the emulator never drops the dead stream and keeps leasing new messages
+# to it for minutes. So the jar runs with grpc-api 1.68.1 first on its classpath, as the tests'
+# CloudEmulators does (the build copies it to flink-job/target/pubsub-emulator-lib).
+pubsub_emulator_command() {
+  local launcher lib jar api
+  launcher="${PUBSUB_EMULATOR_BIN:-$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")/platform/pubsub-emulator/bin/cloud-pubsub-emulator}"
+  if [[ ! -x "$launcher" ]]; then
+    echo "error: no Pub/Sub emulator at $launcher (Google Cloud CLI component pubsub-emulator)" >&2
+    return 1
+  fi
+  lib="$(dirname "$(dirname "$(readlink -f "$launcher")")")/lib"
+  jar="$(find "$lib" -maxdepth 1 -name 'cloud-pubsub-emulator-*-all.jar' -print -quit 2>/dev/null || true)"
+  if [[ -z "$jar" ]]; then
+    echo "warning: no cloud-pubsub-emulator-*-all.jar in $lib: starting $launcher as it is" >&2
+    pubsub_emulator_cmd=("$launcher")
+    return 0
+  fi
+  api="$repo_root/flink-job/target/pubsub-emulator-lib/grpc-api-1.68.1.jar"
+  if [[ ! -f "$api" ]]; then
+    echo "==> Copying grpc-api 1.68.1 for the Pub/Sub emulator: mvn dependency:copy" >&2
+    (cd "$repo_root" && mvn -B -q -pl flink-job dependency:copy@pubsub-emulator-grpc-api) >&2
+  fi
+  pubsub_emulator_cmd=(java -Xmx512m -cp "$api:$jar" com.google.cloud.pubsub.testing.v1.Main)
+}
