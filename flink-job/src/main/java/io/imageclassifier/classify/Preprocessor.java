@@ -28,6 +28,15 @@ import io.imageclassifier.classify.PreprocessSpec.Resize;
  */
 public final class Preprocessor {
 
+    /** 0..255 as floats: a table load costs less than an int-to-float conversion per sample. */
+    private static final float[] LEVELS = new float[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            LEVELS[i] = i;
+        }
+    }
+
     private final PreprocessSpec spec;
     private final int outW;
     private final int outH;
@@ -134,10 +143,10 @@ public final class Preprocessor {
     }
 
     private static float lerp(byte[] d, int i00, int i01, int i10, int i11, float fx, float fy) {
-        float a = d[i00] & 0xff;
-        float b = d[i01] & 0xff;
-        float c = d[i10] & 0xff;
-        float e = d[i11] & 0xff;
+        float a = LEVELS[d[i00] & 0xff];
+        float b = LEVELS[d[i01] & 0xff];
+        float c = LEVELS[d[i10] & 0xff];
+        float e = LEVELS[d[i11] & 0xff];
         float top = a + (b - a) * fx;
         float bottom = c + (e - c) * fx;
         return top + (bottom - top) * fy;
