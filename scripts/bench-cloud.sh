@@ -35,6 +35,10 @@ Options (defaults in brackets):
   --work-dir DIR      [flink-job/target/bench-cloud]; per-run logs (per-thread CPU, task
                       busy/idle time) under DIR/logs
   --job-heap SIZE     [1g]
+  --gcs-backend B     fake-gcs-server's storage: filesystem (files under the work dir) or memory
+                      (what the tests use: it copies and scans its whole object list for every
+                      download of a given generation, so its CPU per image grows with the objects
+                      it holds, unlike Cloud Storage's) [filesystem]
   -- FLAGS            job flags for both modes (e.g. -- --max-outstanding-messages 1000)
 
 Needs the Pub/Sub emulator (Google Cloud CLI) and fake-gcs-server (scripts/install-emulators.sh).

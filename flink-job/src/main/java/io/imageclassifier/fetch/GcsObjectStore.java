@@ -135,8 +135,8 @@ public final class GcsObjectStore implements ObjectStore {
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         Download download = new Download(uri, ref, generation, deadlineNanos, result);
         // The deadline covers everything, waiting for a thread and the token included; completing the
-        // result before the answer (deadline, cancel by the caller) closes the connection under the
-        // download thread, or keeps a queued download from starting.
+        // result before the answer (deadline, cancel by the caller) has the closer thread close the
+        // connection under a blocked download thread, or keeps a queued download from starting.
         ScheduledFuture<?> deadline = deadlines.schedule(() -> result.completeExceptionally(new FetchException(
                 DeadLetterReason.FETCH_TIMEOUT, true, "no complete answer within " + timeout + " (--fetch-timeout)")),
                 timeout.toNanos(), TimeUnit.NANOSECONDS);

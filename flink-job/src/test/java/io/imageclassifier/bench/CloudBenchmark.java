@@ -34,6 +34,9 @@ public final class CloudBenchmark {
               --work-dir DIR      outputs and logs (default: target/bench-cloud)
               --shared-dir DIR    shared data (default: $SHARED_DIR, else ../shared)
               --job-heap SIZE     the job JVM's heap (default: 1g)
+              --gcs-backend B     fake-gcs-server's storage: filesystem (default; under the work dir)
+                                  or memory (what the tests use; its CPU per download grows with
+                                  the objects it holds, which Cloud Storage's does not)
               -- FLAGS            passed on to the job in both modes
             """;
 
@@ -61,6 +64,7 @@ public final class CloudBenchmark {
         Path shared = Path.of(env != null && !env.isBlank() ? env : "../shared");
         String heap = "1g";
         boolean smoke = false;
+        String gcsBackend = "filesystem";
         List<String> jobFlags = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -76,12 +80,16 @@ public final class CloudBenchmark {
                 case "--work-dir" -> workDir = Path.of(args[++i]);
                 case "--shared-dir" -> shared = Path.of(args[++i]);
                 case "--job-heap" -> heap = args[++i];
+                case "--gcs-backend" -> gcsBackend = args[++i];
                 case "--" -> {
                     jobFlags.addAll(Arrays.asList(args).subList(i + 1, args.length));
                     i = args.length;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--help lists them)");
             }
+        }
+        if (!gcsBackend.equals("filesystem") && !gcsBackend.equals("memory")) {
+            throw new IllegalArgumentException("--gcs-backend must be filesystem or memory, not " + gcsBackend);
         }
         if (smoke) {
             images = 60;
@@ -95,12 +103,17 @@ public final class CloudBenchmark {
         Path set = shared.toAbsolutePath().normalize().resolve("images/imagenet-dev");
         Files.createDirectories(workDir);
         System.out.printf(Locale.ROOT, "==> Cloud benchmark: %d dev images per run (%d to warm up), parallelism %d, "
-                + "intervals %s; %d cores%n", images, warmup, parallelism, intervals,
-                Runtime.getRuntime().availableProcessors());
+                + "intervals %s; %d cores; fake-gcs-server's %s backend%n", images, warmup, parallelism, intervals,
+                Runtime.getRuntime().availableProcessors(), gcsBackend);
+        Path gcsRoot = null;
+        if (gcsBackend.equals("filesystem")) {
+            gcsRoot = workDir.resolve("fake-gcs-storage");
+            JobPhase.deleteTree(gcsRoot);
+        }
 
         List<String> results = new ArrayList<>();
         boolean lost = false;
-        try (CloudEmulators.Running emulators = CloudEmulators.startStandalone()) {
+        try (CloudEmulators.Running emulators = CloudEmulators.startStandalone(gcsRoot)) {
             System.out.printf("    Pub/Sub emulator %s (pid %d), fake-gcs-server %s (pid %d)%n",
                     emulators.pubsubEndpoint(), emulators.pubsubPid(), emulators.gcsEndpoint(), emulators.gcsPid());
             for (String interval : intervals) {

@@ -151,6 +151,10 @@ public final class CloudJobRun {
             }
             long n0 = classified(counters);
             long t0 = System.nanoTime();
+            if (report) {
+                // Marks the window in the log, for JVM output such as -XX:+PrintCompilation (BENCH_JOB_JAVA_OPTS).
+                System.out.println("WINDOW start " + label);
+            }
             long[] cpu0 = cpuMs();
             ThreadCpu threads = ThreadCpu.start();
             TaskTimeReporter.Sampler taskTime = new TaskTimeReporter.Sampler(tasks);
@@ -170,6 +174,9 @@ public final class CloudJobRun {
             }
             long n1 = classified(counters);
             long millis = (System.nanoTime() - t0) / 1_000_000;
+            if (report) {
+                System.out.println("WINDOW end " + label);
+            }
             long[] cpu1 = cpuMs();
             String taskTable = taskTime.stopAndDescribe();
             String threadTable = threads.summary();
