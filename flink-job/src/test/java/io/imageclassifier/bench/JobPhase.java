@@ -26,7 +26,25 @@ final class JobPhase {
     /** What one job run measured; see {@link JobRun}. */
     record Result(int rows, int deadLetters, long firstRowMillis, long secondHalfFromMillis, long lastRowMillis,
             long wallMillis, long p50Millis, long p99Millis, long vmHwmKb, int warmupRows, long warmupFirstRowMillis,
-            long warmupLastRowMillis, Paced paced) {
+            long warmupLastRowMillis, long startMillis, long warmupStartMillis, Paced paced) {
+
+        /**
+         * Time to first prediction of the first job in a fresh JVM (the warm-up run): submission ->
+         * first row, through a MiniCluster start, the model's load and code run cold, as a new
+         * TaskManager pays it; -1 without a warm-up run.
+         */
+        long firstJobTimeToFirstRowMillis() {
+            return warmupRows == 0 || warmupStartMillis <= 0 ? -1 : warmupFirstRowMillis - warmupStartMillis;
+        }
+
+        /**
+         * The same for the measured run, the second job in the JVM: the model is loaded again (the
+         * first job's close released it) but the code is compiled, as a restart on a TaskManager
+         * that ran the job before pays it.
+         */
+        long timeToFirstRowMillis() {
+            return rows == 0 || startMillis <= 0 ? -1 : firstRowMillis - startMillis;
+        }
 
         /** Steady-state images/s: rows between the first and the last row written. */
         double imagesPerSecond() {
@@ -142,7 +160,7 @@ final class JobPhase {
                     + ":\n" + String.join("\n", lines.subList(from, lines.size())));
         }
         Map<String, Long> v = new HashMap<>(Map.of("warmupRows", 0L, "warmupFirstRowMillis", -1L,
-                "warmupLastRowMillis", -1L));
+                "warmupLastRowMillis", -1L, "warmupStartMillis", -1L));
         lines.stream().filter(l -> l.startsWith("WARMUP ")).forEach(l -> parse(l, "warmup", v));
         parse(result, "", v);
         String stages = lines.stream().filter(l -> l.startsWith("STAGES ")).findFirst().orElse("");
@@ -170,7 +188,7 @@ final class JobPhase {
         return new Result(v.get("rows").intValue(), v.get("deadLetters").intValue(), v.get("firstRowMillis"),
                 v.get("secondHalfFromMillis"), v.get("lastRowMillis"), v.get("wallMillis"), v.get("p50Millis"),
                 v.get("p99Millis"), v.get("vmHwmKb"), v.get("warmupRows").intValue(), v.get("warmupFirstRowMillis"),
-                v.get("warmupLastRowMillis"), paced);
+                v.get("warmupLastRowMillis"), v.get("startMillis"), v.get("warmupStartMillis"), paced);
     }
 
     /** Parses {@code WORD k=v k=v ...} into {@code v}, keys prefixed ({@code rows} -> {@code warmupRows}). */

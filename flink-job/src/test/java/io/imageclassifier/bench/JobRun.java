@@ -34,9 +34,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * {@code OUTPUT-warmup}): a streaming job is measured once its JVM is warm, as its TaskManagers are
  * after the first minute of a job that runs for days; the bare loop it is compared with is warmed
  * up too. The warm-up run's figures are printed as {@code WARMUP rows=.. firstRowMillis=..
- * lastRowMillis=..} (the "cold" rate). Then it prints one line
+ * lastRowMillis=.. startMillis=..} (the "cold" rate; {@code startMillis}: when the job was submitted). Then it prints one line
  * {@code JOB rows=.. deadLetters=.. firstRowMillis=.. secondHalfFromMillis=.. lastRowMillis=..
- * wallMillis=.. p50Millis=.. p99Millis=.. latencySamples=.. vmHwmKb=..}: the rows' first, middle
+ * wallMillis=.. p50Millis=.. p99Millis=.. latencySamples=.. vmHwmKb=.. startMillis=..}: the rows' first, middle
  * and last {@code event_time}, the
  * per-image latency quantiles from the classify operator's source-to-prediction histogram, and
  * {@code VmHWM} (peak resident set) from {@code /proc/self/status}.
@@ -57,10 +57,12 @@ public final class JobRun {
 
         if (!"-".equals(warmup)) {
             Path warmOut = Path.of(out + "-warmup");
+            long warmStart = System.currentTimeMillis();
             run(sharedDir, parallelism, Path.of(warmup), warmOut, flags);
             long[] times = eventTimes(JsonRows.read(warmOut.resolve("predictions")));
-            System.out.printf(Locale.ROOT, "WARMUP rows=%d firstRowMillis=%d lastRowMillis=%d%n", times.length,
-                    times.length == 0 ? -1 : times[0], times.length == 0 ? -1 : times[times.length - 1]);
+            System.out.printf(Locale.ROOT, "WARMUP rows=%d firstRowMillis=%d lastRowMillis=%d startMillis=%d%n",
+                    times.length, times.length == 0 ? -1 : times[0], times.length == 0 ? -1 : times[times.length - 1],
+                    warmStart);
         }
         int histogramsBefore = LatencyReporter.histograms().size();
         int countersBefore = LatencyReporter.mark();
@@ -97,9 +99,9 @@ public final class JobRun {
         }
         System.out.printf(Locale.ROOT,
                 "JOB rows=%d deadLetters=%d firstRowMillis=%d secondHalfFromMillis=%d lastRowMillis=%d wallMillis=%d p50Millis=%d "
-                        + "p99Millis=%d latencySamples=%d vmHwmKb=%d%n",
+                        + "p99Millis=%d latencySamples=%d vmHwmKb=%d startMillis=%d%n",
                 rows.size(), deadLetters, first, secondHalfFrom, last, wall, quantile(lat, 0.50), quantile(lat, 0.99), lat.length,
-                vmHwmKb());
+                vmHwmKb(), start);
         System.exit(0); // ONNX Runtime and Flink leave non-daemon threads behind
     }
 

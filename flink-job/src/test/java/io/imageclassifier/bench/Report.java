@@ -61,11 +61,12 @@ final class Report {
 
     void job(String set, int parallelism, JobPhase.Result j) {
         System.out.printf("  job      %s p=%d: %d rows, %.1f images/s steady (2nd half of rows %.1f; warm-up run"
-                        + " %d rows at %.1f), rows %.1f s, wall %.1f s, latency p50 %d ms p99 %d ms, peak RSS %d MB%n",
+                        + " %d rows at %.1f), rows %.1f s, wall %.1f s, latency p50 %d ms p99 %d ms, peak RSS %d MB,"
+                        + " first row %d ms after submission (fresh JVM: %d ms)%n",
                 set, parallelism, j.rows(), j.imagesPerSecond(), j.secondHalfImagesPerSecond(), j.warmupRows(),
                 j.coldImagesPerSecond(),
                 (j.lastRowMillis() - j.firstRowMillis()) / 1000.0, j.wallMillis() / 1000.0, j.p50Millis(),
-                j.p99Millis(), j.vmHwmKb() / 1024);
+                j.p99Millis(), j.vmHwmKb() / 1024, j.timeToFirstRowMillis(), j.firstJobTimeToFirstRowMillis());
     }
 
     void summary(ImageSet set, int threads, List<Double> baseRuns, List<Double> bareRuns, List<JobPhase.Result> jobRuns,
@@ -114,6 +115,15 @@ final class Report {
         if (jobRuns.get(0).warmupRows() > 0) {
             result("job_cold/bare", s, median(coldOverBare));
         }
+        // Time to first prediction (submission -> first row), medians over the job runs: what a
+        // rescale or failover costs every TaskManager before it classifies again.
+        List<Double> firstJob = jobRuns.stream().map(j -> (double) j.firstJobTimeToFirstRowMillis()).filter(t -> t >= 0)
+                .toList();
+        if (!firstJob.isEmpty()) {
+            result("time_to_first_prediction_ms/job_fresh_jvm", s, median(firstJob));
+        }
+        result("time_to_first_prediction_ms/job_restart", s,
+                median(jobRuns.stream().map(j -> (double) j.timeToFirstRowMillis()).toList()));
         result("latency_p50_ms/job", s, mid.p50Millis());
         result("latency_p99_ms/job", s, mid.p99Millis());
         JobPhase.Paced paced = jobRuns.get(0).paced();
