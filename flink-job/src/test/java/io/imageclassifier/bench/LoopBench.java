@@ -17,21 +17,21 @@ final class LoopBench {
 
     static final int MIN_COMPLETIONS = 40;
 
-    /** Classifies one image and returns its top-1 class index. */
-    interface Worker {
-        int classify(byte[] image) throws Exception;
+    /** Classifies one image (its bytes, or a ready tensor) and returns its top-1 class index. */
+    interface Worker<T> {
+        int classify(T image) throws Exception;
     }
 
     /** Creates one worker per thread. */
-    interface WorkerFactory {
-        Worker create() throws Exception;
+    interface WorkerFactory<T> {
+        Worker<T> create() throws Exception;
     }
 
     private LoopBench() {}
 
     /** The top-1 class of each image, from one pass on one worker. */
-    static int[] predictions(WorkerFactory factory, List<byte[]> images) throws Exception {
-        Worker w = factory.create();
+    static <T> int[] predictions(WorkerFactory<T> factory, List<T> images) throws Exception {
+        Worker<T> w = factory.create();
         int[] out = new int[images.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = w.classify(images.get(i));
@@ -40,9 +40,9 @@ final class LoopBench {
     }
 
     /** Images per second of {@code threads} workers over {@code images}. */
-    static double imagesPerSecond(WorkerFactory factory, List<byte[]> images, int threads, long warmupMillis,
+    static <T> double imagesPerSecond(WorkerFactory<T> factory, List<T> images, int threads, long warmupMillis,
             long measureMillis, int minCompletions) throws Exception {
-        List<Worker> workers = new ArrayList<>();
+        List<Worker<T>> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             workers.add(factory.create());
         }
@@ -51,7 +51,7 @@ final class LoopBench {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         List<Thread> running = new ArrayList<>();
-        for (Worker w : workers) {
+        for (Worker<T> w : workers) {
             Thread t = new Thread(() -> {
                 try {
                     while (!stop.get()) {

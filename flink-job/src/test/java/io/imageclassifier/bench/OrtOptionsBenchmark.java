@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import io.imageclassifier.classify.ImageClassifier;
 import io.imageclassifier.classify.ModelConfig;
 import io.imageclassifier.classify.Int8Precision;
@@ -83,8 +84,11 @@ public final class OrtOptionsBenchmark {
                     v.options().accept(o);
                     try (OrtSession session = env.createSession(model, o)) {
                         double createMs = (System.nanoTime() - t0) / 1e6;
-                        double top1 = round == 0 ? top1(env, session, tensors, dev.labels()) : Double.NaN;
-                        double rate = rate(env, session, tensors, threads, seconds, v.reuseTensor());
+                        LoopBench.WorkerFactory<float[]> workers = workers(env, session, v.reuseTensor());
+                        double top1 = round == 0 ? top1(LoopBench.predictions(workers, tensors), dev.labels())
+                                : Double.NaN;
+                        double rate = LoopBench.imagesPerSecond(workers, tensors, threads, 1000,
+                                (long) (seconds * 1000), LoopBench.MIN_COMPLETIONS);
                         rates.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(rate);
                         System.out.printf(Locale.ROOT, "    round %d %-26s %7.1f img/s  session %5.0f ms%s%n", round + 1,
                                 v.name(), rate, createMs, Double.isNaN(top1) ? "" : String.format(Locale.ROOT,
@@ -97,6 +101,14 @@ public final class OrtOptionsBenchmark {
             System.out.printf(Locale.ROOT, "RESULT model_only_%s dev %.1f%n", e.getKey(), Report.median(e.getValue()));
         }
         System.exit(0);
+    }
+
+    private static double top1(int[] predicted, int[] labels) {
+        int right = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            right += predicted[i] == labels[i] ? 1 : 0;
+        }
+        return right / (double) predicted.length;
     }
 
     /** The options {@code classify.LoadedModel} sets. */
@@ -128,87 +140,47 @@ public final class OrtOptionsBenchmark {
         }
     }
 
-    private static double top1(OrtEnvironment env, OrtSession session, List<float[]> tensors, int[] labels)
-            throws OrtException {
-        String in = session.getInputNames().iterator().next();
-        long[] shape = inputShape(session);
-        int right = 0;
-        for (int i = 0; i < tensors.size(); i++) {
-            try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(tensors.get(i)), shape);
-                    OrtSession.Result r = session.run(Map.of(in, t))) {
-                float[] scores = ((float[][]) r.get(0).getValue())[0];
-                int best = 0;
-                for (int k = 1; k < scores.length; k++) {
-                    if (scores[k] > scores[best]) {
-                        best = k;
-                    }
-                }
-                right += best == labels[i] ? 1 : 0;
-            }
-        }
-        return right / (double) tensors.size();
-    }
-
     private static long[] inputShape(OrtSession session) throws OrtException {
-        long[] shape = ((ai.onnxruntime.TensorInfo) session.getInputInfo().values().iterator().next().getInfo()).getShape()
-                .clone();
+        long[] shape = ((TensorInfo) session.getInputInfo().values().iterator().next().getInfo()).getShape().clone();
         shape[0] = 1;
         return shape;
     }
 
-    private static double rate(OrtEnvironment env, OrtSession session, List<float[]> tensors, int threads,
-            double seconds, boolean reuseTensor) throws Exception {
+    /**
+     * One worker per thread, as each subtask has its classifier: its own direct input buffer (and,
+     * with {@code reuseTensor}, one input tensor over it for every run) on the shared session.
+     */
+    private static LoopBench.WorkerFactory<float[]> workers(OrtEnvironment env, OrtSession session,
+            boolean reuseTensor) throws OrtException {
         String in = session.getInputNames().iterator().next();
         String out = session.getOutputNames().iterator().next();
         long[] shape = inputShape(session);
-        int size = tensors.get(0).length;
-        java.util.concurrent.atomic.AtomicBoolean measuring = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.LongAdder done = new java.util.concurrent.atomic.LongAdder();
-        List<Thread> workers = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        for (int t = 0; t < threads; t++) {
-            int first = t;
-            Thread th = new Thread(() -> {
-                FloatBuffer direct = ByteBuffer.allocateDirect(size * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-                try (OnnxTensor reused = OnnxTensor.createTensor(env, direct, shape)) {
-                    for (int i = first; !stop.get(); i += threads) {
-                        direct.clear();
-                        direct.put(tensors.get(i % tensors.size())).flip();
-                        if (reuseTensor) {
-                            try (OrtSession.Result r = session.run(Map.of(in, reused), Set.of(out))) {
-                                ((OnnxTensor) r.get(0)).getFloatBuffer();
-                            }
-                        } else {
-                            try (OnnxTensor tensor = OnnxTensor.createTensor(env, direct, shape);
-                                    OrtSession.Result r = session.run(Map.of(in, tensor), Set.of(out))) {
-                                ((OnnxTensor) r.get(0)).getFloatBuffer();
-                            }
-                        }
-                        if (measuring.get()) {
-                            done.increment();
-                        }
+        return () -> {
+            FloatBuffer direct = ByteBuffer.allocateDirect((int) (4 * shape[1] * shape[2] * shape[3]))
+                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+            OnnxTensor reused = reuseTensor ? OnnxTensor.createTensor(env, direct, shape) : null;
+            return tensor -> {
+                direct.clear();
+                direct.put(tensor).flip();
+                OnnxTensor input = reused != null ? reused : OnnxTensor.createTensor(env, direct, shape);
+                try (OrtSession.Result r = session.run(Map.of(in, input), Set.of(out))) {
+                    return argmax(((OnnxTensor) r.get(0)).getFloatBuffer());
+                } finally {
+                    if (input != reused) {
+                        input.close();
                     }
-                } catch (Exception e) {
-                    failure.set(e);
                 }
-            });
-            th.start();
-            workers.add(th);
+            };
+        };
+    }
+
+    private static int argmax(FloatBuffer scores) {
+        int best = 0;
+        for (int k = 1; k < scores.limit(); k++) {
+            if (scores.get(k) > scores.get(best)) {
+                best = k;
+            }
         }
-        Thread.sleep(1000); // warm-up
-        measuring.set(true);
-        long t0 = System.nanoTime();
-        Thread.sleep((long) (seconds * 1000));
-        long n = done.sum();
-        double elapsed = (System.nanoTime() - t0) / 1e9;
-        stop.set(true);
-        for (Thread th : workers) {
-            th.join();
-        }
-        if (failure.get() != null) {
-            throw failure.get();
-        }
-        return n / elapsed;
+        return best;
     }
 }

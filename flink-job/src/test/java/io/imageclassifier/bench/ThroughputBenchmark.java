@@ -79,12 +79,12 @@ public final class ThroughputBenchmark {
 
         try (SharedModelRegistry.Lease lease = registry.acquire(modelConfig, ModelFetcher.local())) {
             LoadedModel model = lease.model();
-            LoopBench.WorkerFactory baseline = () -> {
+            LoopBench.WorkerFactory<byte[]> baseline = () -> {
                 BaselineClassifier c = new BaselineClassifier(model.environment(), model.session(),
                         model.spec().inputName());
                 return c::classify;
             };
-            LoopBench.WorkerFactory bare = () -> {
+            LoopBench.WorkerFactory<byte[]> bare = () -> {
                 ImageClassifier c = ImageClassifier.open(modelConfig, ModelFetcher.local(), registry);
                 return b -> BARE_STAGES.add(c.classify(b)).labelIndex();
             };
@@ -113,8 +113,8 @@ public final class ThroughputBenchmark {
         };
     }
 
-    private static void measureSet(ImageSet set, BenchOptions o, LoopBench.WorkerFactory baseline,
-            LoopBench.WorkerFactory bare, JobPhase jobs, Report report) throws Exception {
+    private static void measureSet(ImageSet set, BenchOptions o, LoopBench.WorkerFactory<byte[]> baseline,
+            LoopBench.WorkerFactory<byte[]> bare, JobPhase jobs, Report report) throws Exception {
         // One pass each: accuracy (and agreement), and JIT warm-up.
         int[] basePred = LoopBench.predictions(baseline, set.bytes());
         int[] barePred = LoopBench.predictions(bare, set.bytes());
@@ -176,7 +176,7 @@ public final class ThroughputBenchmark {
         report.summary(set, o.threads(), baseRuns, bareRuns, jobRuns, p1, expected);
     }
 
-    private static void bareRun(ImageSet set, BenchOptions o, LoopBench.WorkerFactory bare, List<Double> bareRuns,
+    private static void bareRun(ImageSet set, BenchOptions o, LoopBench.WorkerFactory<byte[]> bare, List<Double> bareRuns,
             Report report) throws Exception {
         BARE_STAGES.takeSummary();
         bareRuns.add(LoopBench.imagesPerSecond(bare, set.bytes(), o.threads(), o.warmupMillis(), o.measureMillis(),
@@ -190,8 +190,8 @@ public final class ThroughputBenchmark {
      * images, then runs them through the model in one call. Measured right after a plain bare run,
      * so that the ratio compares runs under the same load.
      */
-    private static void measureBatching(ImageSet set, BenchOptions o, LoopBench.WorkerFactory bare,
-            LoopBench.WorkerFactory batched, int n, Report report) throws Exception {
+    private static void measureBatching(ImageSet set, BenchOptions o, LoopBench.WorkerFactory<byte[]> bare,
+            LoopBench.WorkerFactory<byte[]> batched, int n, Report report) throws Exception {
         double plain = LoopBench.imagesPerSecond(bare, set.bytes(), o.threads(), o.warmupMillis(), o.measureMillis(),
                 o.minCompletions());
         double withBatches = LoopBench.imagesPerSecond(batched, set.bytes(), o.threads(), o.warmupMillis(),
@@ -199,7 +199,7 @@ public final class ThroughputBenchmark {
         report.batching(set.name(), n, plain, withBatches);
     }
 
-    private static LoopBench.WorkerFactory batched(ModelConfig config, SharedModelRegistry registry, int n) {
+    private static LoopBench.WorkerFactory<byte[]> batched(ModelConfig config, SharedModelRegistry registry, int n) {
         return () -> {
             ImageClassifier c = ImageClassifier.open(config, ModelFetcher.local(), registry);
             List<float[]> pending = new ArrayList<>(n);

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -140,7 +141,7 @@ public final class CloudEmulators implements BeforeAllCallback {
                 int gcsPort = EmulatorProcess.freePort();
                 List<String> backend = filesystemRoot == null ? List.of("-backend", "memory")
                         : List.of("-backend", "filesystem", "-filesystem-root", filesystemRoot.toString());
-                List<String> command = new java.util.ArrayList<>(List.of(gcsBin.toString(),
+                List<String> command = new ArrayList<>(List.of(gcsBin.toString(),
                         "-scheme", "http", "-host", "127.0.0.1", "-port", Integer.toString(gcsPort),
                         "-external-url", "http://127.0.0.1:" + gcsPort));
                 command.addAll(backend);
