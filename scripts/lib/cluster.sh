@@ -329,12 +329,40 @@ ok = j["state"] == "RUNNING" and all(v["status"] == "RUNNING" for v in j["vertic
 sys.exit(0 if ok else 1)' 2>/dev/null
 }
 
-# stop_with_savepoint JOB_ID: stop-with-savepoint through REST; prints the savepoint path.
+# stop_with_savepoint JOB_ID: stop-with-savepoint through REST; prints the savepoint path. A
+# savepoint needs every task running: a request that meets a restart (a TaskManager just lost)
+# fails with "Not all required tasks are currently running", so it waits for all tasks and
+# retries, as an operator would (up to 5 attempts).
 stop_with_savepoint() {
+  local job=$1 attempt result
+  for attempt in 1 2 3 4 5; do
+    wait_fully_running "$job" 120 || true
+    if result=$(stop_with_savepoint_once "$job"); then
+      echo "$result"
+      return 0
+    fi
+    echo "stop-with-savepoint attempt $attempt of $job failed; retrying" >&2
+    sleep 2
+  done
+  echo "error: stop-with-savepoint of $job failed 5 times" >&2
+  return 1
+}
+
+# wait_fully_running JOB_ID SECONDS: waits until every task of the job runs (returns 1 if not by then).
+wait_fully_running() {
+  local deadline=$((SECONDS + $2))
+  until job_fully_running "$1"; do
+    [[ $SECONDS -lt $deadline ]] || return 1
+    sleep 0.5
+  done
+}
+
+# stop_with_savepoint_once JOB_ID: one stop-with-savepoint request and its outcome.
+stop_with_savepoint_once() {
   local job=$1 trigger status deadline
   trigger=$(rest -X POST -H 'Content-Type: application/json' \
     -d "{\"targetDirectory\":\"file://$CLUSTER_DIR/data/savepoints\",\"drain\":false}" \
-    "$(rest_url)/jobs/$job/stop" | python3 -c 'import json,sys; print(json.load(sys.stdin)["request-id"])')
+    "$(rest_url)/jobs/$job/stop" | python3 -c 'import json,sys; print(json.load(sys.stdin)["request-id"])') || return 1
   deadline=$((SECONDS + 300))
   while [[ $SECONDS -lt $deadline ]]; do
     status=$(rest "$(rest_url)/jobs/$job/savepoints/$trigger" 2>/dev/null | python3 -c '
