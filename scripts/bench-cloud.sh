@@ -9,10 +9,10 @@ source "$script_dir/lib/java-env.sh"
 
 usage() {
   cat <<USAGE
-Usage: scripts/bench-cloud.sh [--images N] [--intervals 5s,30s,60s] [--smoke] [OPTIONS] [-- JOB FLAGS]
+Usage: scripts/bench-cloud.sh [--images N] [--intervals 5s,30s,60s] [--repeats N] [--smoke] [OPTIONS] [-- JOB FLAGS]
 
 Runs the dev set (\$SHARED_DIR/images/imagenet-dev, repeated to N images) through the real job
-graph twice per checkpoint interval, each time in a fresh JVM after a warm-up run:
+graph in pairs, back to back, per checkpoint interval, each run in a fresh JVM after a warm-up run:
   local  the images in a folder (local mode, --once);
   cloud  the images uploaded to fake-gcs-server, whose OBJECT_FINALIZE notifications go to a
          Pub/Sub emulator subscription the job reads; the job fetches each object from
@@ -21,14 +21,17 @@ Both emulators run on this machine, sharing its cores with the job: the CPU seco
 the job's JVM and of each emulator process (/proc/<pid>/stat) are reported separately.
 Measured from the first image classified to the last; steady rate from the rows' event times.
 Ends with RESULT <figure> dev <interval> <value> lines, among them cloud_job/local_job and
-cpu_per_image/cloud_job/local_job. Every run must write exactly one row per image, or the
-benchmark exits non-zero. A full run takes about 15 minutes on 2 cores.
+cpu_per_image/cloud_job/local_job: the medians over the pairs. Every run must write exactly one
+row per image, or the benchmark exits non-zero. A full run (3 pairs at each of 3 intervals) takes
+about 40 minutes on 2 cores.
 
 Options (defaults in brackets):
   --images N          images per measured run [2400]
   --warmup-images N   images of each warm-up run [as many as --images: shorter warm-ups leave
                       the JIT compiling the cloud path's per-message code in the measured run]
   --intervals LIST    checkpoint intervals [5s,30s,60s]
+  --repeats N         local/cloud pairs per interval, the order alternating; RESULT lines are
+                      the pairs' medians, so one noisy run does not decide [3]
   --parallelism P     job parallelism [cores]
   --smoke             60 images, one 2s interval: checks the harness and that no row is lost
                       (CI runs this; under a minute plus compilation)

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The cloud benchmark behind {@code scripts/bench-cloud.sh}: the same images through local mode and
@@ -28,6 +29,9 @@ public final class CloudBenchmark {
               --images N          images per measured run: the dev set repeated (default: 2400)
               --warmup-images N   images of the warm-up run before each measured run (default: as many as measured)
               --intervals LIST    checkpoint intervals (default: 5s,30s,60s)
+              --repeats N         local/cloud pairs per interval, run back to back (the order
+                                  alternating); the RESULT lines are the medians of the pairs'
+                                  figures, so one noisy run does not decide (default: 3)
               --parallelism P     job parallelism (default: available cores)
               --smoke             60 images, no warm-up, one 2s interval: checks the harness and
                                   that no row is lost (exits non-zero if one is); numbers mean nothing
@@ -58,6 +62,7 @@ public final class CloudBenchmark {
         int images = 2400;
         int warmup = -1; // -1: as many as measured, so the JIT has compiled the per-message paths
         List<String> intervals = List.of("5s", "30s", "60s");
+        int repeats = 3;
         int parallelism = Runtime.getRuntime().availableProcessors();
         Path workDir = Path.of("target", "bench-cloud");
         String env = System.getenv("SHARED_DIR");
@@ -75,6 +80,7 @@ public final class CloudBenchmark {
                 case "--images" -> images = Integer.parseInt(args[++i]);
                 case "--warmup-images" -> warmup = Integer.parseInt(args[++i]);
                 case "--intervals" -> intervals = Arrays.asList(args[++i].split(","));
+                case "--repeats" -> repeats = Integer.parseInt(args[++i]);
                 case "--parallelism" -> parallelism = Integer.parseInt(args[++i]);
                 case "--smoke" -> smoke = true;
                 case "--work-dir" -> workDir = Path.of(args[++i]);
@@ -95,6 +101,10 @@ public final class CloudBenchmark {
             images = 60;
             warmup = 0;
             intervals = List.of("2s");
+            repeats = 1;
+        }
+        if (repeats < 1) {
+            throw new IllegalArgumentException("--repeats must be at least 1, not " + repeats);
         }
         if (warmup < 0) {
             warmup = images;
@@ -117,45 +127,43 @@ public final class CloudBenchmark {
             System.out.printf("    Pub/Sub emulator %s (pid %d), fake-gcs-server %s (pid %d)%n",
                     emulators.pubsubEndpoint(), emulators.pubsubPid(), emulators.gcsEndpoint(), emulators.gcsPid());
             for (String interval : intervals) {
-                Map<String, Run> runs = new HashMap<>();
+                List<Map<String, Run>> pairs = new ArrayList<>();
+                for (int r = 1; r <= repeats; r++) {
+                    // Alternate which mode goes first, so a drift of the machine over the pair's
+                    // minutes (thermal, a neighbour) does not favour one mode.
+                    List<String> order = r % 2 == 1 ? List.of("local", "cloud") : List.of("cloud", "local");
+                    Map<String, Run> runs = new HashMap<>();
+                    for (String mode : order) {
+                        String id = interval + "-" + mode + (repeats > 1 ? "-" + r : "");
+                        Run run = child(workDir, heap, id, childArgs(mode, id, shared, set, images, warmup,
+                                parallelism, interval, workDir, emulators, jobFlags));
+                        runs.put(mode, run);
+                        System.out.printf(Locale.ROOT, "    %-4s %-5s %7.1f img/s  rows %d/%d  CPU s/image: job %.4f, "
+                                        + "pubsub emulator %.4f, fake-gcs-server %.4f%n", interval, mode,
+                                run.imagesPerSecond(), run.rows(), run.expected(), run.cpuPerImage(run.jobCpuMs()),
+                                run.cpuPerImage(run.pubsubCpuMs()), run.cpuPerImage(run.gcsCpuMs()));
+                        if (run.rows() != run.expected() || run.distinct() != run.expected()) {
+                            lost = true;
+                            System.out.printf("    ERROR: %s at %s wrote %d rows (%d distinct) for %d images%n", mode,
+                                    interval, run.rows(), run.distinct(), run.expected());
+                        }
+                    }
+                    pairs.add(runs);
+                    System.out.printf(Locale.ROOT, "    %-4s pair %d: cloud_job/local_job %.3f, cpu ratio %.3f%n",
+                            interval, r, throughputRatio(runs), cpuRatio(runs));
+                }
                 for (String mode : List.of("local", "cloud")) {
-                    String id = interval + "-" + mode;
-                    List<String> childArgs = new ArrayList<>(List.of("mode=" + mode, "shared=" + shared.toAbsolutePath(),
-                            "set=" + set, "images=" + images, "warmup=" + warmup, "parallelism=" + parallelism,
-                            "interval=" + interval, "out=" + workDir.resolve("runs").resolve(id), "run=" + id,
-                            "pubsub=" + emulators.pubsubEndpoint(), "gcs=" + emulators.gcsEndpoint(),
-                            "pubsubPid=" + emulators.pubsubPid(), "gcsPid=" + emulators.gcsPid()));
-                    if (!jobFlags.isEmpty()) {
-                        childArgs.add("--");
-                        childArgs.addAll(jobFlags);
-                    }
-                    Run run = child(workDir, heap, id, childArgs);
-                    runs.put(mode, run);
-                    System.out.printf(Locale.ROOT, "    %-4s %-5s %7.1f img/s  rows %d/%d  CPU s/image: job %.4f, "
-                                    + "pubsub emulator %.4f, fake-gcs-server %.4f%n", interval, mode,
-                            run.imagesPerSecond(), run.rows(), run.expected(), run.cpuPerImage(run.jobCpuMs()),
-                            run.cpuPerImage(run.pubsubCpuMs()), run.cpuPerImage(run.gcsCpuMs()));
-                    if (run.rows() != run.expected() || run.distinct() != run.expected()) {
-                        lost = true;
-                        System.out.printf("    ERROR: %s at %s wrote %d rows (%d distinct) for %d images%n", mode,
-                                interval, run.rows(), run.distinct(), run.expected());
-                    }
+                    String job = mode + "_job";
+                    results.add(result(job, interval, median(pairs, p -> p.get(mode).imagesPerSecond())));
+                    results.add(result("cpu_s_per_image/" + job, interval,
+                            median(pairs, p -> p.get(mode).cpuPerImage(p.get(mode).jobCpuMs()))));
+                    results.add(result("cpu_s_per_image/pubsub_emulator_during_" + mode, interval,
+                            median(pairs, p -> p.get(mode).cpuPerImage(p.get(mode).pubsubCpuMs()))));
+                    results.add(result("cpu_s_per_image/fake_gcs_during_" + mode, interval,
+                            median(pairs, p -> p.get(mode).cpuPerImage(p.get(mode).gcsCpuMs()))));
                 }
-                Run local = runs.get("local");
-                Run cloud = runs.get("cloud");
-                for (Run r : List.of(local, cloud)) {
-                    String job = r.mode() + "_job";
-                    results.add(result(job, interval, r.imagesPerSecond()));
-                    results.add(result("cpu_s_per_image/" + job, interval, r.cpuPerImage(r.jobCpuMs())));
-                    results.add(result("cpu_s_per_image/pubsub_emulator_during_" + r.mode(), interval,
-                            r.cpuPerImage(r.pubsubCpuMs())));
-                    results.add(result("cpu_s_per_image/fake_gcs_during_" + r.mode(), interval,
-                            r.cpuPerImage(r.gcsCpuMs())));
-                }
-                results.add(result("cloud_job/local_job", interval,
-                        local.imagesPerSecond() == 0 ? 0 : cloud.imagesPerSecond() / local.imagesPerSecond()));
-                results.add(result("cpu_per_image/cloud_job/local_job", interval,
-                        cloud.cpuPerImage(cloud.jobCpuMs()) / local.cpuPerImage(local.jobCpuMs())));
+                results.add(result("cloud_job/local_job", interval, median(pairs, CloudBenchmark::throughputRatio)));
+                results.add(result("cpu_per_image/cloud_job/local_job", interval, median(pairs, CloudBenchmark::cpuRatio)));
             }
         }
         System.out.println("==> Results (per-thread CPU, task busy time: " + workDir.resolve("logs") + ")");
@@ -165,6 +173,37 @@ public final class CloudBenchmark {
             System.exit(1);
         }
         System.exit(0);
+    }
+
+    private static List<String> childArgs(String mode, String id, Path shared, Path set, int images, int warmup,
+            int parallelism, String interval, Path workDir, CloudEmulators.Running emulators, List<String> jobFlags) {
+        List<String> childArgs = new ArrayList<>(List.of("mode=" + mode, "shared=" + shared.toAbsolutePath(),
+                "set=" + set, "images=" + images, "warmup=" + warmup, "parallelism=" + parallelism,
+                "interval=" + interval, "out=" + workDir.resolve("runs").resolve(id), "run=" + id,
+                "pubsub=" + emulators.pubsubEndpoint(), "gcs=" + emulators.gcsEndpoint(),
+                "pubsubPid=" + emulators.pubsubPid(), "gcsPid=" + emulators.gcsPid()));
+        if (!jobFlags.isEmpty()) {
+            childArgs.add("--");
+            childArgs.addAll(jobFlags);
+        }
+        return childArgs;
+    }
+
+    static double throughputRatio(Map<String, Run> pair) {
+        double local = pair.get("local").imagesPerSecond();
+        return local == 0 ? 0 : pair.get("cloud").imagesPerSecond() / local;
+    }
+
+    static double cpuRatio(Map<String, Run> pair) {
+        Run local = pair.get("local");
+        Run cloud = pair.get("cloud");
+        return cloud.cpuPerImage(cloud.jobCpuMs()) / local.cpuPerImage(local.jobCpuMs());
+    }
+
+    /** The median of a figure over the pairs (the mean of the middle two for an even count). */
+    static double median(List<Map<String, Run>> pairs, ToDoubleFunction<Map<String, Run>> figure) {
+        double[] v = pairs.stream().mapToDouble(figure).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static String result(String figure, String interval, double value) {
