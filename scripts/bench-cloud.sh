@@ -19,7 +19,7 @@ graph in pairs, back to back, per checkpoint interval, each run in a fresh JVM a
          fake-gcs-server.
 Both emulators run on this machine, sharing its cores with the job: the CPU seconds per image of
 the job's JVM and of each emulator process (/proc/<pid>/stat) are reported separately.
-Measured from the first image classified to the last; steady rate from the rows' event times.
+Measured over the last N images each job classifies (see --steady-after).
 Ends with RESULT <figure> dev <interval> <value> lines, among them cloud_job/local_job and
 cpu_per_image/cloud_job/local_job: the medians over the pairs. Every run must write exactly one
 row per image, or the benchmark exits non-zero. A full run (3 pairs at each of 3 intervals) takes
@@ -27,8 +27,10 @@ about 40 minutes on 2 cores.
 
 Options (defaults in brackets):
   --images N          images per measured run [2400]
-  --warmup-images N   images of each warm-up run [as many as --images: shorter warm-ups leave
-                      the JIT compiling the cloud path's per-message code in the measured run]
+  --warmup-images N   images of the warm-up job before each measured job, same JVM [N/2]
+  --steady-after N    images each measured job classifies before its window opens, so the window
+                      sees a job that has been running, as production runs do, with what its first
+                      minute compiles (the Pub/Sub and gRPC clients' per-message code) compiled [N/2]
   --intervals LIST    checkpoint intervals [5s,30s,60s]
   --repeats N         local/cloud pairs per interval, the order alternating; RESULT lines are
                       the pairs' medians, so one noisy run does not decide [3]

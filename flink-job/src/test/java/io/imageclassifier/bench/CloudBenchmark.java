@@ -27,7 +27,12 @@ public final class CloudBenchmark {
     static final String HELP = """
             Usage: CloudBenchmark [options] [-- job flags]
               --images N          images per measured run: the dev set repeated (default: 2400)
-              --warmup-images N   images of the warm-up run before each measured run (default: as many as measured)
+              --warmup-images N   images of the warm-up job run before each measured job in the same JVM
+                                  (default: half as many as measured)
+              --steady-after N    images each measured job classifies before its window opens, so
+                                  the window sees a job that has been running (what production
+                                  runs), with what its first minute compiles already compiled
+                                  (default: half as many as measured)
               --intervals LIST    checkpoint intervals (default: 5s,30s,60s)
               --repeats N         local/cloud pairs per interval, run back to back (the order
                                   alternating); the RESULT lines are the medians of the pairs'
@@ -47,8 +52,20 @@ public final class CloudBenchmark {
     record Run(String mode, int rows, long distinct, int expected, long firstRowMillis, long lastRowMillis,
             long windowImages, long windowMillis, long jobCpuMs, long pubsubCpuMs, long gcsCpuMs) {
 
+        /** Over the measured window (classified images), which may start after the job's first images. */
         double imagesPerSecond() {
-            return rows < 2 || lastRowMillis <= firstRowMillis ? 0 : (rows - 1) * 1000.0 / (lastRowMillis - firstRowMillis);
+            return windowImages <= 0 || windowMillis <= 0 ? 0 : windowImages * 1000.0 / windowMillis;
+        }
+
+        /**
+         * The rate with the emulators' CPU given back to the job: what the same job would do with
+         * the machine to itself, as it has next to Cloud Storage and Pub/Sub (scaled by the cores
+         * the emulators kept busy during the window).
+         */
+        double imagesPerSecondWithoutEmulators(int cores) {
+            double emulatorCores = windowMillis <= 0 ? 0
+                    : (Math.max(0, pubsubCpuMs) + Math.max(0, gcsCpuMs)) / (double) windowMillis;
+            return imagesPerSecond() * cores / Math.max(0.1, cores - emulatorCores);
         }
 
         double cpuPerImage(long cpuMs) {
@@ -60,7 +77,8 @@ public final class CloudBenchmark {
 
     public static void main(String[] args) throws Exception {
         int images = 2400;
-        int warmup = -1; // -1: as many as measured, so the JIT has compiled the per-message paths
+        int warmup = -1; // -1: half as many as measured
+        int steadyAfter = -1; // -1: half as many as measured
         List<String> intervals = List.of("5s", "30s", "60s");
         int repeats = 3;
         int parallelism = Runtime.getRuntime().availableProcessors();
@@ -79,6 +97,7 @@ public final class CloudBenchmark {
                 }
                 case "--images" -> images = Integer.parseInt(args[++i]);
                 case "--warmup-images" -> warmup = Integer.parseInt(args[++i]);
+                case "--steady-after" -> steadyAfter = Integer.parseInt(args[++i]);
                 case "--intervals" -> intervals = Arrays.asList(args[++i].split(","));
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
                 case "--parallelism" -> parallelism = Integer.parseInt(args[++i]);
@@ -100,6 +119,7 @@ public final class CloudBenchmark {
         if (smoke) {
             images = 60;
             warmup = 0;
+            steadyAfter = 0;
             intervals = List.of("2s");
             repeats = 1;
         }
@@ -107,7 +127,10 @@ public final class CloudBenchmark {
             throw new IllegalArgumentException("--repeats must be at least 1, not " + repeats);
         }
         if (warmup < 0) {
-            warmup = images;
+            warmup = images / 2;
+        }
+        if (steadyAfter < 0) {
+            steadyAfter = images / 2;
         }
         workDir = workDir.toAbsolutePath().normalize();
         Path set = shared.toAbsolutePath().normalize().resolve("images/imagenet-dev");
@@ -136,7 +159,7 @@ public final class CloudBenchmark {
                     for (String mode : order) {
                         String id = interval + "-" + mode + (repeats > 1 ? "-" + r : "");
                         Run run = child(workDir, heap, id, childArgs(mode, id, shared, set, images, warmup,
-                                parallelism, interval, workDir, emulators, jobFlags));
+                                steadyAfter, parallelism, interval, workDir, emulators, jobFlags));
                         runs.put(mode, run);
                         System.out.printf(Locale.ROOT, "    %-4s %-5s %7.1f img/s  rows %d/%d  CPU s/image: job %.4f, "
                                         + "pubsub emulator %.4f, fake-gcs-server %.4f%n", interval, mode,
@@ -149,8 +172,9 @@ public final class CloudBenchmark {
                         }
                     }
                     pairs.add(runs);
-                    System.out.printf(Locale.ROOT, "    %-4s pair %d: cloud_job/local_job %.3f, cpu ratio %.3f%n",
-                            interval, r, throughputRatio(runs), cpuRatio(runs));
+                    System.out.printf(Locale.ROOT, "    %-4s pair %d: cloud_job/local_job %.3f (%.3f without the emulators' "
+                            + "CPU), cpu ratio %.3f%n", interval, r, throughputRatio(runs), throughputRatioWithoutEmulators(runs),
+                            cpuRatio(runs));
                 }
                 for (String mode : List.of("local", "cloud")) {
                     String job = mode + "_job";
@@ -163,6 +187,8 @@ public final class CloudBenchmark {
                             median(pairs, p -> p.get(mode).cpuPerImage(p.get(mode).gcsCpuMs()))));
                 }
                 results.add(result("cloud_job/local_job", interval, median(pairs, CloudBenchmark::throughputRatio)));
+                results.add(result("cloud_job_without_emulator_cpu/local_job", interval,
+                        median(pairs, CloudBenchmark::throughputRatioWithoutEmulators)));
                 results.add(result("cpu_per_image/cloud_job/local_job", interval, median(pairs, CloudBenchmark::cpuRatio)));
             }
         }
@@ -176,9 +202,11 @@ public final class CloudBenchmark {
     }
 
     private static List<String> childArgs(String mode, String id, Path shared, Path set, int images, int warmup,
-            int parallelism, String interval, Path workDir, CloudEmulators.Running emulators, List<String> jobFlags) {
+            int steadyAfter, int parallelism, String interval, Path workDir, CloudEmulators.Running emulators,
+            List<String> jobFlags) {
         List<String> childArgs = new ArrayList<>(List.of("mode=" + mode, "shared=" + shared.toAbsolutePath(),
-                "set=" + set, "images=" + images, "warmup=" + warmup, "parallelism=" + parallelism,
+                "set=" + set, "images=" + images, "warmup=" + warmup, "skip=" + (steadyAfter + 1),
+                "parallelism=" + parallelism,
                 "interval=" + interval, "out=" + workDir.resolve("runs").resolve(id), "run=" + id,
                 "pubsub=" + emulators.pubsubEndpoint(), "gcs=" + emulators.gcsEndpoint(),
                 "pubsubPid=" + emulators.pubsubPid(), "gcsPid=" + emulators.gcsPid()));
@@ -192,6 +220,13 @@ public final class CloudBenchmark {
     static double throughputRatio(Map<String, Run> pair) {
         double local = pair.get("local").imagesPerSecond();
         return local == 0 ? 0 : pair.get("cloud").imagesPerSecond() / local;
+    }
+
+    /** As above, the cloud run's rate scaled up for the CPU its emulators took from the job's cores. */
+    static double throughputRatioWithoutEmulators(Map<String, Run> pair) {
+        double local = pair.get("local").imagesPerSecond();
+        int cores = Runtime.getRuntime().availableProcessors();
+        return local == 0 ? 0 : pair.get("cloud").imagesPerSecondWithoutEmulators(cores) / local;
     }
 
     static double cpuRatio(Map<String, Run> pair) {
