@@ -16,10 +16,9 @@ import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes image bytes (JPEG incl. CMYK/YCCK and progressive, PNG (through libspng where
- * installed: {@link PngDecoder}), GIF (first frame), BMP, WebP (through libwebp where installed:
- * {@link WebpDecoder}), and HEIC and AVIF where libheif is installed: {@link HeifDecoder}) into an
- * {@link RgbImage}, with
+ * Decodes image bytes (JPEG incl. CMYK/YCCK and progressive, PNG, GIF (first frame), BMP, WebP
+ * (through libwebp where installed: {@link WebpDecoder}), and HEIC and AVIF where libheif is
+ * installed: {@link HeifDecoder}) into an {@link RgbImage}, with
  * the JPEG EXIF orientation (HEIF: rotation and mirror boxes) applied.
  *
  * <p>Cheap checks come first, so that hostile input costs nothing: empty input, then the byte
@@ -60,22 +59,9 @@ public final class ImageDecoder {
         this(limits, NativeDecodeGate.JVM);
     }
 
-    /** Whether PNGs go to libspng where it is installed; only tests of the ImageIO path turn it off. */
-    private final boolean nativePng;
-
     ImageDecoder(ImageLimits limits, NativeDecodeGate nativeGate) {
-        this(limits, nativeGate, true);
-    }
-
-    private ImageDecoder(ImageLimits limits, NativeDecodeGate nativeGate, boolean nativePng) {
         this.limits = limits;
         this.nativeGate = nativeGate;
-        this.nativePng = nativePng;
-    }
-
-    /** A decoder that leaves PNGs to ImageIO, as where libspng is not installed (for tests of that path). */
-    static ImageDecoder imageIoForPng(ImageLimits limits) {
-        return new ImageDecoder(limits, NativeDecodeGate.JVM, false);
     }
 
     /** Whether JPEGs are decoded with TurboJPEG (else ImageIO); see {@link TurboJpeg}. */
@@ -121,12 +107,6 @@ public final class ImageDecoder {
         }
         if (WebpDecoder.isWebp(bytes)) {
             RgbImage img = WebpDecoder.decode(bytes, spec, limits, nativeGate);
-            if (img != null) {
-                return img;
-            }
-        }
-        if (nativePng && PngDecoder.isPng(bytes)) {
-            RgbImage img = PngDecoder.decode(bytes, spec, limits, nativeGate);
             if (img != null) {
                 return img;
             }

@@ -135,8 +135,9 @@ public final class CloudBenchmark {
         workDir = workDir.toAbsolutePath().normalize();
         Path set = shared.toAbsolutePath().normalize().resolve("images/imagenet-dev");
         Files.createDirectories(workDir);
-        System.out.printf(Locale.ROOT, "==> Cloud benchmark: %d dev images per run (%d to warm up), parallelism %d, "
-                + "intervals %s; %d cores; fake-gcs-server's %s backend%n", images, warmup, parallelism, intervals,
+        System.out.printf(Locale.ROOT, "==> Cloud benchmark: %d dev images measured per run (after a %d-image warm-up "
+                + "job, and %d images into the measured job), parallelism %d, intervals %s, %d local/cloud pair(s) each; "
+                + "%d cores; fake-gcs-server's %s backend%n", images, warmup, steadyAfter, parallelism, intervals, repeats,
                 Runtime.getRuntime().availableProcessors(), gcsBackend);
         Path gcsRoot = null;
         if (gcsBackend.equals("filesystem")) {
@@ -274,7 +275,7 @@ public final class CloudBenchmark {
             throw new IllegalStateException("run " + id + " failed (exit " + rc + "); last lines of " + log + ":\n"
                     + String.join("\n", lines.subList(from, lines.size())));
         }
-        lines.stream().filter(l -> l.startsWith("TASKTIME ")).forEach(l -> System.out.println("           " + l));
+        lines.stream().filter(l -> l.startsWith("TASKTIME ") || l.startsWith("STAGES ")).forEach(l -> System.out.println("           " + l));
         Map<String, String> f = new HashMap<>();
         for (String kv : line.substring("CLOUDJOB ".length()).trim().split(" ")) {
             String[] parts = kv.split("=", 2);

@@ -280,7 +280,9 @@ class K8sManifestsTest {
         assertThat(dockerfile).containsPattern("(?m)^COPY .*image-classifier\\.jar " + jarPath + "$")
                 .containsPattern("(?m)^COPY .*onnxruntime\\.jar /opt/flink/lib/")
                 .contains("/opt/flink/plugins/gs-fs-hadoop")
-                .containsPattern("(?m)^ARG FLINK_IMAGE=flink:2\\.3\\.\\d+-");
+                .containsPattern("(?m)^ARG FLINK_IMAGE=flink:2\\.3\\.\\d+-")
+                // The native decoders the job uses where installed (TurboJPEG, libheif, libwebp).
+                .contains("libturbojpeg-java", "libheif1", "libwebp7");
         assertThat(spec.path("job").path("entryClass").asText()).isEqualTo(io.imageclassifier.ImageClassifierJob.class.getName());
     }
 
