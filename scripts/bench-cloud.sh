@@ -23,7 +23,7 @@ Measured over the last N images each job classifies (see --steady-after).
 Ends with RESULT <figure> dev <interval> <value> lines, among them cloud_job/local_job and
 cpu_per_image/cloud_job/local_job: the medians over the pairs. Every run must write exactly one
 row per image, or the benchmark exits non-zero. A full run (3 pairs at each of 3 intervals) takes
-about 40 minutes on 2 cores.
+about 30 minutes on 2 cores.
 
 Options (defaults in brackets):
   --images N          images per measured run [2400]
