@@ -49,7 +49,7 @@ public final class CloudBenchmark {
               -- FLAGS            passed on to the job in both modes
             """;
 
-    record Run(String mode, int rows, long distinct, int expected, long firstRowMillis, long lastRowMillis,
+    record Run(String mode, int rows, long distinct, int expected,
             long windowImages, long windowMillis, long jobCpuMs, long pubsubCpuMs, long gcsCpuMs) {
 
         /** Over the measured window (classified images), which may start after the job's first images. */
@@ -174,8 +174,8 @@ public final class CloudBenchmark {
                     }
                     pairs.add(runs);
                     System.out.printf(Locale.ROOT, "    %-4s pair %d: cloud_job/local_job %.3f (%.3f without the emulators' "
-                            + "CPU), cpu ratio %.3f%n", interval, r, throughputRatio(runs), throughputRatioWithoutEmulators(runs),
-                            cpuRatio(runs));
+                            + "CPU), cpu ratio %.3f%n", interval, r, throughputRatio(runs),
+                            throughputRatioWithoutEmulators(runs), cpuRatio(runs));
                 }
                 for (String mode : List.of("local", "cloud")) {
                     String job = mode + "_job";
@@ -275,15 +275,15 @@ public final class CloudBenchmark {
             throw new IllegalStateException("run " + id + " failed (exit " + rc + "); last lines of " + log + ":\n"
                     + String.join("\n", lines.subList(from, lines.size())));
         }
-        lines.stream().filter(l -> l.startsWith("TASKTIME ") || l.startsWith("STAGES ")).forEach(l -> System.out.println("           " + l));
+        lines.stream().filter(l -> l.startsWith("TASKTIME ") || l.startsWith("STAGES "))
+                .forEach(l -> System.out.println("           " + l));
         Map<String, String> f = new HashMap<>();
         for (String kv : line.substring("CLOUDJOB ".length()).trim().split(" ")) {
             String[] parts = kv.split("=", 2);
             f.put(parts[0], parts[1]);
         }
         return new Run(f.get("mode"), Integer.parseInt(f.get("rows")), Long.parseLong(f.get("distinct")),
-                Integer.parseInt(f.get("expected")), Long.parseLong(f.get("firstRowMillis")),
-                Long.parseLong(f.get("lastRowMillis")), Long.parseLong(f.get("windowImages")),
+                Integer.parseInt(f.get("expected")), Long.parseLong(f.get("windowImages")),
                 Long.parseLong(f.get("windowMillis")), Long.parseLong(f.get("jobCpuMs")),
                 Long.parseLong(f.get("pubsubCpuMs")), Long.parseLong(f.get("gcsCpuMs")));
     }
