@@ -236,10 +236,9 @@ public final class CloudBenchmark {
         return cloud.cpuPerImage(cloud.jobCpuMs()) / local.cpuPerImage(local.jobCpuMs());
     }
 
-    /** The median of a figure over the pairs (the mean of the middle two for an even count). */
+    /** The median of a figure over the pairs. */
     static double median(List<Map<String, Run>> pairs, ToDoubleFunction<Map<String, Run>> figure) {
-        double[] v = pairs.stream().mapToDouble(figure).sorted().toArray();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Report.median(pairs.stream().map(figure::applyAsDouble).toList());
     }
 
     private static String result(String figure, String interval, double value) {
