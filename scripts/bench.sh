@@ -18,7 +18,10 @@ Measures, on this machine and for each image set, images per second of
             Flink in a child JVM, after a warm-up run of the same graph in that JVM; steady state
             from the first to the last row written, with per-image latency (file seen ->
             prediction), latency under a paced load, and peak RSS at parallelism 1 and T;
-then the ratios bare/baseline and job/bare and top-1 on the labelled set. The last lines are
+  limit     the libraries' own rates on the same set: decode-only (the decoder bare calls, at its
+            scale) and model-only (ONNX Runtime on ready tensors), combined as 1/(1/decode + 1/model),
+            the rate bare would have if preprocessing and all of our own code were free;
+then the ratios bare/baseline, bare/limit and job/bare and top-1 on the labelled set. The last lines are
 machine-readable: RESULT <figure> <set> <value>.
 
 Sets: dev (\$SHARED_DIR/images/imagenet-dev, ~0.2 MP JPEGs, labelled) and camera (12 MP JPEGs

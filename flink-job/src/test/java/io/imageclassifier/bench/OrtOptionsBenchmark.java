@@ -150,7 +150,7 @@ public final class OrtOptionsBenchmark {
      * One worker per thread, as each subtask has its classifier: its own direct input buffer (and,
      * with {@code reuseTensor}, one input tensor over it for every run) on the shared session.
      */
-    private static LoopBench.WorkerFactory<float[]> workers(OrtEnvironment env, OrtSession session,
+    static LoopBench.WorkerFactory<float[]> workers(OrtEnvironment env, OrtSession session,
             boolean reuseTensor) throws OrtException {
         String in = session.getInputNames().iterator().next();
         String out = session.getOutputNames().iterator().next();

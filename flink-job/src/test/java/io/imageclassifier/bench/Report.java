@@ -144,6 +144,29 @@ final class Report {
                 p1 == null ? "-" : Long.toString(p1.vmHwmKb() / 1024), rssT));
     }
 
+    /**
+     * The bare loop against the libraries it calls: {@code limit} is the rate of decode-only and
+     * model-only run one after the other on each thread, 1 / (1 / decode + 1 / model), i.e. bare
+     * with preprocessing and all our own code free. bare/limit is the median of the runs made back
+     * to back (bare run i with decode and model runs i).
+     */
+    void limits(String s, List<Double> bareRuns, List<Double> decodeRuns, List<Double> modelRuns) {
+        List<Double> limits = new ArrayList<>();
+        List<Double> bareOverLimit = new ArrayList<>();
+        for (int i = 0; i < decodeRuns.size(); i++) {
+            double limit = 1 / (1 / decodeRuns.get(i) + 1 / modelRuns.get(i));
+            limits.add(limit);
+            bareOverLimit.add(bareRuns.get(i) / limit);
+        }
+        System.out.printf("  -- %s limit: decode-only %.1f (%s), model-only %.1f (%s), both in turn %.1f images/s;"
+                + " bare/limit %.2f (%s)%n", s, median(decodeRuns), spread(decodeRuns), median(modelRuns),
+                spread(modelRuns), median(limits), median(bareOverLimit), spread(bareOverLimit));
+        result("decode_only", s, median(decodeRuns));
+        result("model_only", s, median(modelRuns));
+        result("limit", s, median(limits));
+        result("bare/limit", s, median(bareOverLimit));
+    }
+
     void footer() {
         System.out.printf("%nload average at end: %s%n%n", loadAverage());
         System.out.println("(ratios: medians of paired runs made back to back, each job run against the mean of the bare runs just before and after it; images/s: medians of all runs)");

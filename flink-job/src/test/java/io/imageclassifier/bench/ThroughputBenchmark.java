@@ -2,6 +2,7 @@ package io.imageclassifier.bench;
 
 import io.imageclassifier.classify.ClassificationResult;
 import io.imageclassifier.classify.ImageClassifier;
+import io.imageclassifier.classify.ImageDecoder;
 import io.imageclassifier.classify.LoadedModel;
 import io.imageclassifier.classify.ModelConfig;
 import io.imageclassifier.classify.ModelFetcher;
@@ -88,10 +89,18 @@ public final class ThroughputBenchmark {
                 ImageClassifier c = ImageClassifier.open(modelConfig, ModelFetcher.local(), registry);
                 return b -> BARE_STAGES.add(c.classify(b)).labelIndex();
             };
+            // The libraries' own rates, without our code between them: the limit bare can approach.
+            LoopBench.WorkerFactory<byte[]> decodeOnly = () -> {
+                ImageDecoder d = new ImageDecoder(modelConfig.limits());
+                return b -> d.decode(b, model.spec()).width();
+            };
+            LoopBench.WorkerFactory<float[]> modelOnly = OrtOptionsBenchmark.workers(model.environment(),
+                    model.session(), true);
             for (String setName : o.sets()) {
                 ImageSet set = load(setName, o);
                 report.set(set);
-                measureSet(set, o, baseline, bare, jobs, report);
+                Limits limits = new Limits(decodeOnly, modelOnly, tensors(set, modelConfig, registry));
+                measureSet(set, o, baseline, bare, limits, jobs, report);
                 for (int n : o.batchSizes()) {
                     measureBatching(set, o, bare, batched(modelConfig, registry, n), n, report);
                 }
@@ -113,8 +122,27 @@ public final class ThroughputBenchmark {
         };
     }
 
+    /**
+     * Decode-only (the decoder the bare loop calls, at the scale it picks, no preprocessing) and
+     * model-only (ONNX Runtime on ready tensors of the set, one reused input tensor) loops.
+     */
+    private record Limits(LoopBench.WorkerFactory<byte[]> decodeOnly, LoopBench.WorkerFactory<float[]> modelOnly,
+            List<float[]> tensors) {}
+
+    /** The preprocessed tensors of (at most 16 of) the set's images, for the model-only loop. */
+    private static List<float[]> tensors(ImageSet set, ModelConfig config, SharedModelRegistry registry)
+            throws Exception {
+        try (ImageClassifier c = ImageClassifier.open(config, ModelFetcher.local(), registry)) {
+            List<float[]> out = new ArrayList<>();
+            for (byte[] b : set.bytes().subList(0, Math.min(16, set.bytes().size()))) {
+                out.add(c.decodeAndPreprocess(b));
+            }
+            return out;
+        }
+    }
+
     private static void measureSet(ImageSet set, BenchOptions o, LoopBench.WorkerFactory<byte[]> baseline,
-            LoopBench.WorkerFactory<byte[]> bare, JobPhase jobs, Report report) throws Exception {
+            LoopBench.WorkerFactory<byte[]> bare, Limits limits, JobPhase jobs, Report report) throws Exception {
         // One pass each: accuracy (and agreement), and JIT warm-up.
         int[] basePred = LoopBench.predictions(baseline, set.bytes());
         int[] barePred = LoopBench.predictions(bare, set.bytes());
@@ -126,6 +154,8 @@ public final class ThroughputBenchmark {
         // machine's speed drifting during the run does not land on one side of the ratio.
         List<Double> baseRuns = new ArrayList<>();
         List<Double> bareRuns = new ArrayList<>();
+        List<Double> decodeRuns = new ArrayList<>();
+        List<Double> modelRuns = new ArrayList<>();
         List<JobPhase.Result> jobRuns = new ArrayList<>();
         Path input = null;
         Path warmup = null;
@@ -138,6 +168,14 @@ public final class ThroughputBenchmark {
                 report.progress(set.name(), "baseline", baseRuns);
             }
             bareRun(set, o, bare, bareRuns, report);
+            if (r < o.reps()) {
+                decodeRuns.add(LoopBench.imagesPerSecond(limits.decodeOnly(), set.bytes(), o.threads(),
+                        o.warmupMillis(), o.measureMillis(), o.minCompletions()));
+                report.progress(set.name(), "decode", decodeRuns);
+                modelRuns.add(LoopBench.imagesPerSecond(limits.modelOnly(), limits.tensors(), o.threads(),
+                        o.warmupMillis(), o.measureMillis(), o.minCompletions()));
+                report.progress(set.name(), "model", modelRuns);
+            }
             if (r < o.jobReps()) {
                 if (input == null) {
                     int images = (int) Math.max(set.files().size(), Math.round(bareRuns.get(0) * o.jobSeconds()));
@@ -174,6 +212,7 @@ public final class ThroughputBenchmark {
             report.job(set.name(), 1, p1);
         }
         report.summary(set, o.threads(), baseRuns, bareRuns, jobRuns, p1, expected);
+        report.limits(set.name(), bareRuns, decodeRuns, modelRuns);
     }
 
     private static void bareRun(ImageSet set, BenchOptions o, LoopBench.WorkerFactory<byte[]> bare, List<Double> bareRuns,
