@@ -47,7 +47,9 @@ JPEGs are decoded with TurboJPEG where /usr/share/java/turbojpeg.jar is installe
 (apt-get install libturbojpeg-java libturbojpeg0-dev), else with ImageIO; TURBOJPEG_JAR= (empty)
 benchmarks without it. The output says which.
 
-Environment: SHARED_DIR (default: ../shared next to the repository), TURBOJPEG_JAR.
+Environment: SHARED_DIR (default: ../shared next to the repository), TURBOJPEG_JAR,
+BENCH_JOB_JAVA_OPTS (extra options for the job JVMs, e.g. -XX:+PrintCompilation; the measured
+run is marked by WINDOW lines in flink-job/target/bench/logs/job-*.log).
 USAGE
 }
 

@@ -145,6 +145,11 @@ final class JobPhase {
                 cmd.add(a);
             }
         }
+        // Extra options for the job's JVM, e.g. -XX:+PrintCompilation: BENCH_JOB_JAVA_OPTS="...", as in bench-cloud.sh.
+        String extra = System.getenv().getOrDefault("BENCH_JOB_JAVA_OPTS", "").strip();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JobRun.class.getName(),
                 sharedDir.toString(), Integer.toString(parallelism), input.toString(), out.toString(),
                 warmup == null ? "-" : warmup.toString(), Double.toString(pace), Double.toString(pacedSeconds),

@@ -8,6 +8,8 @@ import io.imageclassifier.config.JobConfig;
 import io.imageclassifier.config.JobConfigParser;
 import io.imageclassifier.testing.JsonRows;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,13 +65,17 @@ public final class JobRun {
             System.out.printf(Locale.ROOT, "WARMUP rows=%d firstRowMillis=%d lastRowMillis=%d startMillis=%d%n",
                     times.length, times.length == 0 ? -1 : times[0], times.length == 0 ? -1 : times[times.length - 1],
                     warmStart);
+            awaitCompilerIdle(10_000);
         }
         int histogramsBefore = LatencyReporter.histograms().size();
         int countersBefore = LatencyReporter.mark();
 
         ThreadCpu cpu = ThreadCpu.start();
         long start = System.currentTimeMillis();
+        // Marks the measured run in the log, for JVM output such as -XX:+PrintCompilation (BENCH_JOB_JAVA_OPTS).
+        System.out.println("WINDOW start measured run");
         run(sharedDir, parallelism, input, out, flags);
+        System.out.println("WINDOW end measured run");
         long wall = System.currentTimeMillis() - start;
         String cpuSummary = cpu.summary();
 
@@ -178,6 +184,29 @@ public final class JobRun {
         ImageClassifierJob.configure(env, config);
         ClassifierPipeline.build(env, config);
         return env;
+    }
+
+    /**
+     * Waits (at most {@code maxMillis}) until the JIT compiler has finished nothing for half a
+     * second: what the warm-up run queued, and the harness's own reading of its rows (JSON
+     * parsing, thousands of rows), is then compiled before the measured run rather than inside it,
+     * where it cost the job's cores 1-2 s of C2 time in the first seconds (seen with
+     * -XX:+PrintCompilation, BENCH_JOB_JAVA_OPTS).
+     */
+    private static void awaitCompilerIdle(long maxMillis) throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long end = System.currentTimeMillis() + maxMillis;
+        long last = jit.getTotalCompilationTime();
+        int quiet = 0;
+        while (quiet < 5 && System.currentTimeMillis() < end) {
+            Thread.sleep(100);
+            long now = jit.getTotalCompilationTime();
+            quiet = now == last ? quiet + 1 : 0;
+            last = now;
+        }
     }
 
     private static long[] eventTimes(List<JsonNode> rows) {
