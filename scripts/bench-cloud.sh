@@ -48,7 +48,8 @@ Options (defaults in brackets):
 
 Needs the Pub/Sub emulator (Google Cloud CLI) and fake-gcs-server (scripts/install-emulators.sh).
 Environment: SHARED_DIR (default: ../shared next to the repository), TURBOJPEG_JAR,
-BENCH_JOB_JAVA_OPTS (extra options for the job JVMs, e.g. a JFR recording).
+BENCH_JOB_JAVA_OPTS (extra options for the job JVMs, e.g. a JFR recording; JVM output such as
+-XX:+PrintCompilation in a file of its own, as scripts/bench.sh --help shows).
 USAGE
 }
 

@@ -48,8 +48,10 @@ JPEGs are decoded with TurboJPEG where /usr/share/java/turbojpeg.jar is installe
 benchmarks without it. The output says which.
 
 Environment: SHARED_DIR (default: ../shared next to the repository), TURBOJPEG_JAR,
-BENCH_JOB_JAVA_OPTS (extra options for the job JVMs, e.g. -XX:+PrintCompilation; the measured
-run is marked by WINDOW lines in flink-job/target/bench/logs/job-*.log).
+BENCH_JOB_JAVA_OPTS (extra options for the job JVMs; JVM output in a file of its own, e.g.
+"-XX:+PrintCompilation -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -XX:+LogVMOutput
+-XX:LogFile=/tmp/vm.log": the WINDOW lines in flink-job/target/bench/logs/job-*.log give the
+measured run's JVM uptime, the time stamps of that output).
 USAGE
 }
 

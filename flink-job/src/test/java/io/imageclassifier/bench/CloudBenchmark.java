@@ -258,11 +258,7 @@ public final class CloudBenchmark {
                 cmd.add(a);
             }
         }
-        // Extra options for the job's JVM, e.g. a JFR recording: BENCH_JOB_JAVA_OPTS="-XX:StartFlightRecording=..."
-        String extra = System.getenv().getOrDefault("BENCH_JOB_JAVA_OPTS", "").strip();
-        if (!extra.isEmpty()) {
-            cmd.addAll(List.of(extra.split("\\s+")));
-        }
+        cmd.addAll(JobPhase.extraJavaOptions());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CloudJobRun.class.getName()));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -162,8 +162,8 @@ public final class CloudJobRun {
             long[] stages0 = stageNanos(counters);
             long t0 = System.nanoTime();
             if (report) {
-                // Marks the window in the log, for JVM output such as -XX:+PrintCompilation (BENCH_JOB_JAVA_OPTS).
-                System.out.println("WINDOW start " + label);
+                // Marks the window in the log, with the JVM uptime that -XX:+PrintCompilation stamps its lines with (BENCH_JOB_JAVA_OPTS).
+                System.out.println("WINDOW start " + label + " uptimeMillis=" + JobPhase.uptimeMillis());
             }
             long[] cpu0 = cpuMs();
             ThreadCpu threads = ThreadCpu.start();
@@ -186,7 +186,7 @@ public final class CloudJobRun {
             long[] stages1 = stageNanos(counters);
             long millis = (System.nanoTime() - t0) / 1_000_000;
             if (report) {
-                System.out.println("WINDOW end " + label);
+                System.out.println("WINDOW end " + label + " uptimeMillis=" + JobPhase.uptimeMillis());
             }
             long[] cpu1 = cpuMs();
             String taskTable = taskTime.stopAndDescribe();

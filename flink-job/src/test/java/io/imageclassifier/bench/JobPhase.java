@@ -120,6 +120,23 @@ final class JobPhase {
     }
 
     /**
+     * Extra options for a benchmark's job JVM, from {@code BENCH_JOB_JAVA_OPTS} (whitespace-separated),
+     * e.g. a JFR recording; bench.sh and bench-cloud.sh both read it. JVM output such as
+     * {@code -XX:+PrintCompilation} belongs in a file of its own ({@code -XX:+UnlockDiagnosticVMOptions
+     * -XX:-DisplayVMOutput -XX:+LogVMOutput -XX:LogFile=F}): on stdout it lands in the middle of the
+     * lines the harness parses.
+     */
+    static List<String> extraJavaOptions() {
+        String extra = System.getenv().getOrDefault("BENCH_JOB_JAVA_OPTS", "").strip();
+        return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
+    }
+
+    /** This JVM's uptime, the time stamp of -XX:+PrintCompilation's lines. */
+    static long uptimeMillis() {
+        return ManagementFactory.getRuntimeMXBean().getUptime();
+    }
+
+    /**
      * As {@link #run(Path, Path, int, String)}, then (with {@code pace > 0}) a paced run in the same
      * JVM over the warm-up input's files: {@code pace} files/s for {@code pacedSeconds}.
      */
@@ -145,11 +162,7 @@ final class JobPhase {
                 cmd.add(a);
             }
         }
-        // Extra options for the job's JVM, e.g. -XX:+PrintCompilation: BENCH_JOB_JAVA_OPTS="...", as in bench-cloud.sh.
-        String extra = System.getenv().getOrDefault("BENCH_JOB_JAVA_OPTS", "").strip();
-        if (!extra.isEmpty()) {
-            cmd.addAll(List.of(extra.split("\\s+")));
-        }
+        cmd.addAll(extraJavaOptions());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JobRun.class.getName(),
                 sharedDir.toString(), Integer.toString(parallelism), input.toString(), out.toString(),
                 warmup == null ? "-" : warmup.toString(), Double.toString(pace), Double.toString(pacedSeconds),

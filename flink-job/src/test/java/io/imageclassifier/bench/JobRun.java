@@ -72,10 +72,10 @@ public final class JobRun {
 
         ThreadCpu cpu = ThreadCpu.start();
         long start = System.currentTimeMillis();
-        // Marks the measured run in the log, for JVM output such as -XX:+PrintCompilation (BENCH_JOB_JAVA_OPTS).
-        System.out.println("WINDOW start measured run");
+        // Marks the measured run in the log, with the JVM uptime that -XX:+PrintCompilation stamps its lines with.
+        System.out.println("WINDOW start measured run uptimeMillis=" + JobPhase.uptimeMillis());
         run(sharedDir, parallelism, input, out, flags);
-        System.out.println("WINDOW end measured run");
+        System.out.println("WINDOW end measured run uptimeMillis=" + JobPhase.uptimeMillis());
         long wall = System.currentTimeMillis() - start;
         String cpuSummary = cpu.summary();
 
