@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -23,6 +24,9 @@ import java.util.function.ToDoubleFunction;
  * lists the options.
  */
 public final class CloudBenchmark {
+
+    /** Kills a child JVM that runs longer: far above the longest run (60 s windows at a 60 s interval take ~5 min). */
+    private static final Duration CHILD_LIMIT = Duration.ofMinutes(30);
 
     static final String HELP = """
             Usage: CloudBenchmark [options] [-- job flags]
@@ -262,13 +266,11 @@ public final class CloudBenchmark {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CloudJobRun.class.getName()));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        int rc = p.waitFor();
+        int rc = ChildJvm.await(p, CHILD_LIMIT);
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         String line = lines.stream().filter(l -> l.startsWith("CLOUDJOB ")).reduce((x, y) -> y).orElse(null);
         if (line == null || (rc != 0 && rc != 3)) {
-            int from = Math.max(0, lines.size() - 40);
-            throw new IllegalStateException("run " + id + " failed (exit " + rc + "); last lines of " + log + ":\n"
-                    + String.join("\n", lines.subList(from, lines.size())));
+            throw ChildJvm.failure("run " + id, rc, log, lines);
         }
         lines.stream().filter(l -> l.startsWith("TASKTIME ") || l.startsWith("STAGES "))
                 .forEach(l -> System.out.println("           " + l));

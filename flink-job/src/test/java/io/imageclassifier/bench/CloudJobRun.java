@@ -57,7 +57,22 @@ public final class CloudJobRun {
 
     record Window(long images, long millis, long jobCpuMs, long pubsubCpuMs, long gcsCpuMs) {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        int rc;
+        try {
+            rc = measure(args);
+        } catch (Throwable t) {
+            // As the JVM would print it (ChildFailure looks for this line), then exit: a failed
+            // run must not leave a streaming job or the MiniCluster's non-daemon threads behind.
+            System.err.print("Exception in thread \"main\" ");
+            t.printStackTrace();
+            rc = 1;
+        }
+        System.exit(rc); // ONNX Runtime and Flink leave non-daemon threads behind
+    }
+
+    /** Runs the warm-up and the measured job; returns 0, or 3 when rows are missing or duplicated. */
+    private static int measure(String[] args) throws Exception {
         Map<String, String> a = new HashMap<>();
         List<String> jobFlags = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -81,7 +96,7 @@ public final class CloudJobRun {
         int images = Integer.parseInt(a.get("images"));
         int skip = Math.max(1, Integer.parseInt(a.getOrDefault("skip", "1")));
         boolean ok = run.once("run", images + skip - 1, skip, true);
-        System.exit(ok ? 0 : 3); // ONNX Runtime and Flink leave non-daemon threads behind
+        return ok ? 0 : 3;
     }
 
     private static final class Run {

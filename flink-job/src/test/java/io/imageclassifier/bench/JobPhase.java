@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -22,6 +23,9 @@ import java.util.stream.Stream;
  * parses its result line.
  */
 final class JobPhase {
+
+    /** Kills a child JVM that runs longer: far above the longest run (60 s windows at a 60 s interval take ~5 min). */
+    private static final Duration CHILD_LIMIT = Duration.ofMinutes(30);
 
     /** What one job run measured; see {@link JobRun}. */
     record Result(int rows, int deadLetters, long firstRowMillis, long secondHalfFromMillis, long lastRowMillis,
@@ -169,13 +173,11 @@ final class JobPhase {
                 "--parallelism", Integer.toString(parallelism), "--no-console"));
         cmd.addAll(extraJobFlags);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        int rc = p.waitFor();
+        int rc = ChildJvm.await(p, CHILD_LIMIT);
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         String result = lines.stream().filter(l -> l.startsWith("JOB ")).reduce((a, b) -> b).orElse(null);
         if (rc != 0 || result == null) {
-            int from = Math.max(0, lines.size() - 40);
-            throw new IllegalStateException("job run " + label + " failed (exit " + rc + "); last lines of " + log
-                    + ":\n" + String.join("\n", lines.subList(from, lines.size())));
+            throw ChildJvm.failure("job run " + label, rc, log, lines);
         }
         Map<String, Long> v = new HashMap<>(Map.of("warmupRows", 0L, "warmupFirstRowMillis", -1L,
                 "warmupLastRowMillis", -1L, "warmupStartMillis", -1L));

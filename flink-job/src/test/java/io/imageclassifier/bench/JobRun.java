@@ -47,7 +47,22 @@ public final class JobRun {
 
     private JobRun() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        int rc;
+        try {
+            rc = measure(args);
+        } catch (Throwable t) {
+            // As the JVM would print it (ChildFailure looks for this line), then exit: a failed
+            // run must not leave a streaming job or the MiniCluster's non-daemon threads behind.
+            System.err.print("Exception in thread \"main\" ");
+            t.printStackTrace();
+            rc = 1;
+        }
+        System.exit(rc); // ONNX Runtime and Flink leave non-daemon threads behind
+    }
+
+    /** Runs the measured job (and its warm-up and paced runs); returns the exit code. */
+    private static int measure(String[] args) throws Exception {
         String sharedDir = args[0];
         int parallelism = Integer.parseInt(args[1]);
         Path input = Path.of(args[2]);
@@ -67,7 +82,7 @@ public final class JobRun {
                     warmStart);
             awaitCompilerIdle(10_000);
         }
-        int histogramsBefore = LatencyReporter.histograms().size();
+        int histogramsBefore = LatencyReporter.histogramMark();
         int countersBefore = LatencyReporter.mark();
 
         ThreadCpu cpu = ThreadCpu.start();
@@ -86,8 +101,7 @@ public final class JobRun {
         long last = times.length == 0 ? -1 : times[times.length - 1];
         long secondHalfFrom = times.length == 0 ? -1 : times[times.length / 2];
         List<Long> samples = new ArrayList<>();
-        List<Histogram> histograms = LatencyReporter.histograms();
-        for (Histogram h : histograms.subList(histogramsBefore, histograms.size())) {
+        for (Histogram h : LatencyReporter.histogramsSince(histogramsBefore)) {
             for (long v : h.getStatistics().getValues()) {
                 samples.add(v);
             }
@@ -108,7 +122,7 @@ public final class JobRun {
                         + "p99Millis=%d latencySamples=%d vmHwmKb=%d startMillis=%d%n",
                 rows.size(), deadLetters, first, secondHalfFrom, last, wall, quantile(lat, 0.50), quantile(lat, 0.99), lat.length,
                 vmHwmKb(), start);
-        System.exit(0); // ONNX Runtime and Flink leave non-daemon threads behind
+        return 0;
     }
 
     /** One execution of the job graph on a fresh MiniCluster, to completion ({@code --once}). */
@@ -137,11 +151,11 @@ public final class JobRun {
         Path watched = Files.createDirectories(Path.of(out + "-input"));
         List<String> watching = new ArrayList<>(flags);
         watching.addAll(List.of("--monitor-interval", "100ms"));
-        int histogramsBefore = LatencyReporter.histograms().size();
+        int histogramsBefore = LatencyReporter.histogramMark();
         JobClient job =
                 environment(sharedDir, parallelism, watched, out, watching).executeAsync("bench-paced");
         try {
-            while (LatencyReporter.histograms().size() - histogramsBefore < parallelism) {
+            while (LatencyReporter.histogramsSince(histogramsBefore).size() < parallelism) {
                 Thread.sleep(50); // every classify subtask is running
             }
             Thread.sleep(1000);
@@ -157,10 +171,10 @@ public final class JobRun {
             }
             double fedSeconds = (System.nanoTime() - t0) / 1e9;
             long deadline = System.currentTimeMillis() + 120_000;
-            List<Histogram> mine = LatencyReporter.histograms().subList(histogramsBefore,
-                    LatencyReporter.histograms().size());
+            List<Histogram> mine = LatencyReporter.histogramsSince(histogramsBefore);
             while (mine.stream().mapToLong(Histogram::getCount).sum() < n && System.currentTimeMillis() < deadline) {
                 Thread.sleep(50);
+                mine = LatencyReporter.histogramsSince(histogramsBefore);
             }
             long[] lat = mine.stream().flatMapToLong(h -> Arrays.stream(h.getStatistics().getValues()))
                     .sorted().toArray();

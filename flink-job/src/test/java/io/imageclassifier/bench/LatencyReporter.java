@@ -27,14 +27,21 @@ public final class LatencyReporter implements MetricReporter {
     private static final Set<String> STAGES = Set.of(ClassifyFunction.METRIC_DECODE_NANOS,
             ClassifyFunction.METRIC_PREPROCESS_NANOS, ClassifyFunction.METRIC_INFERENCE_NANOS, "imagesClassified");
 
-    /** The latency histograms of all classify subtasks registered so far in this JVM. */
-    static List<Histogram> histograms() {
-        return HISTOGRAMS;
+    /** A position in the list of histograms: {@link #histogramsSince} from here excludes earlier jobs'. */
+    static int histogramMark() {
+        return HISTOGRAMS.size();
+    }
+
+    /** The latency histograms of the classify subtasks registered since {@code from}, as of now. */
+    static List<Histogram> histogramsSince(int from) {
+        // A stream of a CopyOnWriteArrayList reads one snapshot; a subList view of it would throw
+        // ConcurrentModificationException once a subtask registers a metric while it is read.
+        return HISTOGRAMS.stream().skip(from).toList();
     }
 
     /** Sum over all classify subtasks registered since {@code from} (a {@link #mark()}) of one counter. */
     static long stageTotal(String name, int from) {
-        return STAGE_COUNTERS.subList(from, STAGE_COUNTERS.size()).stream().filter(e -> e.getKey().equals(name))
+        return STAGE_COUNTERS.stream().skip(from).filter(e -> e.getKey().equals(name))
                 .mapToLong(e -> e.getValue().getCount()).sum();
     }
 

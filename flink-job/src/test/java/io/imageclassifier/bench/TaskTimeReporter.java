@@ -57,7 +57,7 @@ public final class TaskTimeReporter implements MetricReporter {
         }
 
         private synchronized void sample() {
-            for (Entry e : GAUGES.subList(from, GAUGES.size())) {
+            for (Entry e : GAUGES.stream().skip(from).toList()) { // a snapshot: tasks register while this runs
                 Object v = e.gauge().getValue();
                 if (v instanceof Number n && !Double.isNaN(n.doubleValue())) {
                     double[] s = sums.computeIfAbsent(e.task(), k -> new double[METRICS.size() + 1]);
