@@ -3,6 +3,7 @@ package io.imageclassifier.bench;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,6 +21,23 @@ final class ChildJvm {
     private static final int LAST_LINES = 15;
 
     private ChildJvm() {}
+
+    /**
+     * A child's {@code main}: exits with what {@code run} returns, or with 1 after printing its
+     * exception as the JVM would ({@link #failure} looks for that line). Always exits: ONNX Runtime
+     * and Flink leave non-daemon threads behind, and a failed streaming run its job.
+     */
+    static void runAndExit(Callable<Integer> run) {
+        int rc;
+        try {
+            rc = run.call();
+        } catch (Throwable t) {
+            System.err.print("Exception in thread \"main\" ");
+            t.printStackTrace();
+            rc = 1;
+        }
+        System.exit(rc);
+    }
 
     /** Its exit code, or {@link #TIMED_OUT} once it has been killed after {@code limit}: a hung run must not hang CI. */
     static int await(Process child, Duration limit) throws InterruptedException {

@@ -2,6 +2,8 @@ package io.imageclassifier.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,5 +53,41 @@ class ChildJvmTest {
     void givesTheExitCodeOfAChildThatEnded() throws Exception {
         assertThat(ChildJvm.await(new ProcessBuilder("sh", "-c", "exit 3").start(), Duration.ofSeconds(30)))
                 .isEqualTo(3);
+    }
+
+    @Test
+    void aChildWhoseMainThrowsExitsDespiteItsOtherThreadsAndIsReportedWithItsException() throws Exception {
+        Path log = Files.createTempFile("child", ".log");
+        try {
+            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), ThrowingChild.class.getName())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+
+            int rc = ChildJvm.await(child, Duration.ofSeconds(60));
+            List<String> lines = Files.readAllLines(log);
+
+            assertThat(rc).isEqualTo(1);
+            assertThat(ChildJvm.failure("run x", rc, log, lines).getMessage())
+                    .contains("Exception in thread \"main\" java.lang.IllegalStateException: the job failed");
+        } finally {
+            Files.delete(log);
+        }
+    }
+
+    /** A child whose measurement fails while a non-daemon thread (a streaming job's) still runs. */
+    static final class ThrowingChild {
+        public static void main(String[] args) {
+            Thread job = new Thread(() -> {
+                try {
+                    Thread.sleep(600_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            job.start();
+            ChildJvm.runAndExit(() -> {
+                throw new IllegalStateException("the job failed");
+            });
+        }
     }
 }

@@ -48,17 +48,7 @@ public final class JobRun {
     private JobRun() {}
 
     public static void main(String[] args) {
-        int rc;
-        try {
-            rc = measure(args);
-        } catch (Throwable t) {
-            // As the JVM would print it (ChildFailure looks for this line), then exit: a failed
-            // run must not leave a streaming job or the MiniCluster's non-daemon threads behind.
-            System.err.print("Exception in thread \"main\" ");
-            t.printStackTrace();
-            rc = 1;
-        }
-        System.exit(rc); // ONNX Runtime and Flink leave non-daemon threads behind
+        ChildJvm.runAndExit(() -> measure(args));
     }
 
     /** Runs the measured job (and its warm-up and paced runs); returns the exit code. */
