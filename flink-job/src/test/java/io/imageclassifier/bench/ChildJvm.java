@@ -1,5 +1,9 @@
 package io.imageclassifier.bench;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +20,9 @@ final class ChildJvm {
 
     /** The exit code {@link #await} gives a child it killed, as coreutils' timeout does. */
     static final int TIMED_OUT = 124;
+
+    /** Kills a child that runs longer: far above the longest run (60 s windows at a 60 s interval take ~5 min). */
+    static final Duration LIMIT = Duration.ofMinutes(30);
 
     private static final int EXCEPTION_LINES = 60;
     private static final int LAST_LINES = 15;
@@ -39,6 +46,16 @@ final class ChildJvm {
         System.exit(rc);
     }
 
+    /** How a child ended: its exit code and its log (stdout and stderr). */
+    record Ended(int rc, List<String> lines) {}
+
+    /** Runs {@code cmd} with its output to {@code log}, within {@link #LIMIT}. */
+    static Ended run(List<String> cmd, Path log) throws IOException, InterruptedException {
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int rc = await(child, LIMIT);
+        return new Ended(rc, Files.readAllLines(log, StandardCharsets.UTF_8));
+    }
+
     /** Its exit code, or {@link #TIMED_OUT} once it has been killed after {@code limit}: a hung run must not hang CI. */
     static int await(Process child, Duration limit) throws InterruptedException {
         if (child.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -48,10 +65,10 @@ final class ChildJvm {
         return TIMED_OUT;
     }
 
-    static IllegalStateException failure(String what, int rc, Object log, List<String> lines) {
+    /** The exception to fail a harness with: what failed, the child's exception, its last lines. */
+    static IllegalStateException failure(String what, int rc, Path log, List<String> lines) {
         StringBuilder m = new StringBuilder(what).append(rc == TIMED_OUT ? " timed out, killed (exit " : " failed (exit ")
-                .append(rc).append("); log ")
-                .append(log).append('\n');
+                .append(rc).append("); log ").append(log).append('\n');
         List<String> exception = mainException(lines);
         if (exception.isEmpty()) {
             m.append("no uncaught exception in the log\n");

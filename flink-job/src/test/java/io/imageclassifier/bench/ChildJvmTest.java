@@ -22,7 +22,7 @@ class ChildJvmTest {
                 "org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint was declined (tasks not ready)",
                 "\tat org.apache.flink.runtime.taskmanager.Task.declineCheckpoint(Task.java:1463)");
 
-        String message = ChildJvm.failure("run 2s-local", 1, "run.log", log).getMessage();
+        String message = ChildJvm.failure("run 2s-local", 1, Path.of("run.log"), log).getMessage();
 
         assertThat(ChildJvm.mainException(log)).containsExactly(log.get(1), log.get(2), log.get(3), log.get(4));
         assertThat(message).contains("exit 1").contains("Caused by: java.lang.IllegalStateException: the real reason")
@@ -35,7 +35,7 @@ class ChildJvmTest {
         List<String> log = List.of("00:16:28,749 INFO  something", "Killed");
 
         assertThat(ChildJvm.mainException(log)).isEmpty();
-        assertThat(ChildJvm.failure("job run warm", 137, "job.log", log).getMessage())
+        assertThat(ChildJvm.failure("job run warm", 137, Path.of("job.log"), log).getMessage())
                 .contains("exit 137").contains("no uncaught exception").endsWith("Killed");
     }
 
@@ -45,7 +45,7 @@ class ChildJvmTest {
 
         assertThat(ChildJvm.await(child, Duration.ofMillis(200))).isEqualTo(ChildJvm.TIMED_OUT);
         assertThat(child.isAlive()).isFalse();
-        assertThat(ChildJvm.failure("run 2s-cloud", ChildJvm.TIMED_OUT, "run.log", List.of()).getMessage())
+        assertThat(ChildJvm.failure("run 2s-cloud", ChildJvm.TIMED_OUT, Path.of("run.log"), List.of()).getMessage())
                 .startsWith("run 2s-cloud timed out, killed (exit 124)");
     }
 

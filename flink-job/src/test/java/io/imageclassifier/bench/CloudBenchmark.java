@@ -2,10 +2,8 @@ package io.imageclassifier.bench;
 
 import io.imageclassifier.testing.emulator.CloudEmulators;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,9 +22,6 @@ import java.util.function.ToDoubleFunction;
  * lists the options.
  */
 public final class CloudBenchmark {
-
-    /** Kills a child JVM that runs longer: far above the longest run (60 s windows at a 60 s interval take ~5 min). */
-    private static final Duration CHILD_LIMIT = Duration.ofMinutes(30);
 
     static final String HELP = """
             Usage: CloudBenchmark [options] [-- job flags]
@@ -265,9 +260,9 @@ public final class CloudBenchmark {
         cmd.addAll(JobPhase.extraJavaOptions());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CloudJobRun.class.getName()));
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        int rc = ChildJvm.await(p, CHILD_LIMIT);
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        ChildJvm.Ended ended = ChildJvm.run(cmd, log);
+        int rc = ended.rc();
+        List<String> lines = ended.lines();
         String line = lines.stream().filter(l -> l.startsWith("CLOUDJOB ")).reduce((x, y) -> y).orElse(null);
         if (line == null || (rc != 0 && rc != 3)) {
             throw ChildJvm.failure("run " + id, rc, log, lines);

@@ -2,11 +2,9 @@ package io.imageclassifier.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -23,9 +21,6 @@ import java.util.stream.Stream;
  * parses its result line.
  */
 final class JobPhase {
-
-    /** Kills a child JVM that runs longer: far above the longest run (60 s windows at a 60 s interval take ~5 min). */
-    private static final Duration CHILD_LIMIT = Duration.ofMinutes(30);
 
     /** What one job run measured; see {@link JobRun}. */
     record Result(int rows, int deadLetters, long firstRowMillis, long secondHalfFromMillis, long lastRowMillis,
@@ -172,9 +167,9 @@ final class JobPhase {
                 warmup == null ? "-" : warmup.toString(), Double.toString(pace), Double.toString(pacedSeconds),
                 "--parallelism", Integer.toString(parallelism), "--no-console"));
         cmd.addAll(extraJobFlags);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        int rc = ChildJvm.await(p, CHILD_LIMIT);
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        ChildJvm.Ended ended = ChildJvm.run(cmd, log);
+        int rc = ended.rc();
+        List<String> lines = ended.lines();
         String result = lines.stream().filter(l -> l.startsWith("JOB ")).reduce((a, b) -> b).orElse(null);
         if (rc != 0 || result == null) {
             throw ChildJvm.failure("job run " + label, rc, log, lines);
